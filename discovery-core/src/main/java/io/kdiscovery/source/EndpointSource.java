@@ -1,0 +1,47 @@
+package io.kdiscovery.source;
+
+import io.kdiscovery.model.ServiceKey;
+
+/**
+ * Where endpoints come from: the plug-in point between a discovery mechanism (EndpointSlice watches,
+ * DNS, a static list) and the live table.
+ *
+ * <p>Implementations must be thread-safe. {@link #watch} must not block on I/O: it starts the work
+ * and returns. For one watch, the listener is called serially (never concurrently), from threads of
+ * the source, and every {@link Listener#onState} carries the complete state, which replaces the
+ * previous one whole. After {@link Watch#close()} returns, a
+ * delivery already under way may still arrive; the table ignores it.
+ */
+public interface EndpointSource extends AutoCloseable {
+
+  /** A short name for logs and status, such as {@code kubernetes} or {@code dns}. */
+  String name();
+
+  /** Starts watching one Service port. The returned handle stops it; closing twice is harmless. */
+  Watch watch(ServiceKey key, Listener listener);
+
+  /** Stops every watch and releases what the source owns (not a client the user passed in). */
+  @Override
+  void close();
+
+  /** A running watch. */
+  interface Watch extends AutoCloseable {
+    @Override
+    void close();
+  }
+
+  /** Receives a watch's results. Must not block: hand the work to another thread. */
+  interface Listener {
+
+    /** The complete current state of the Service port, from a successful read or watch event. */
+    void onState(SourceState state);
+
+    /**
+     * The source lost contact or could not read; the last state stays the best knowledge.
+     * The source keeps retrying by itself and calls {@link #onState} when it is back.
+     *
+     * @param reason one line, for logs and status
+     */
+    void onFailure(String reason, Throwable cause);
+  }
+}

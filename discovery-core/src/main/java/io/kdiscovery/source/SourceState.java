@@ -1,0 +1,26 @@
+package io.kdiscovery.source;
+
+import io.kdiscovery.model.Endpoint;
+import io.kdiscovery.model.ServiceInfo;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What a source knows of one Service port at one moment: a complete state, not a change.
+ *
+ * @param serviceFound false when the Service (or DNS name) does not exist
+ * @param service the Service's settings, {@link ServiceInfo#UNKNOWN} when the source cannot read them
+ * @param endpoints every endpoint, ready or not, distinct by address and port
+ */
+public record SourceState(boolean serviceFound, ServiceInfo service, List<Endpoint> endpoints) {
+
+  public SourceState {
+    Objects.requireNonNull(service, "service");
+    endpoints = List.copyOf(endpoints);
+  }
+
+  /** The state of a Service that does not exist. */
+  public static SourceState notFound(ServiceInfo service) {
+    return new SourceState(false, service, List.of());
+  }
+}

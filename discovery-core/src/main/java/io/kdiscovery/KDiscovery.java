@@ -1,0 +1,158 @@
+package io.kdiscovery;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.kdiscovery.model.ServiceKey;
+import io.kdiscovery.source.Backoff;
+import io.kdiscovery.source.EndpointSource;
+import io.kdiscovery.source.kubernetes.KubernetesEndpointSource;
+import io.kdiscovery.table.EndpointTable;
+import io.kdiscovery.table.ServiceHandle;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The entry point of kdiscovery: a live endpoint table per Service port, fed by the Kubernetes API
+ * (or another {@link EndpointSource}).
+ *
+ * <pre>{@code
+ * try (KDiscovery discovery = KDiscovery.create();
+ *      ServiceHandle hostnames = discovery.open("hostnames.default:80")) {
+ *   ServiceSnapshot snapshot = hostnames.awaitSnapshot(Duration.ofSeconds(5));
+ *   hostnames.subscribe(s -> System.out.println(s.endpoints()));
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe; meant to be created once per application and shared. Opening never blocks on
+ * I/O. Closing stops every watch and releases what this instance created (threads, and the
+ * Kubernetes client unless it was passed in).
+ */
+public final class KDiscovery implements AutoCloseable {
+
+  private final EndpointSource source;
+  private final EndpointTable table;
+  private final String configuredNamespace;
+
+  private KDiscovery(Builder builder) {
+    if (builder.source != null) {
+      this.source = builder.source;
+    } else {
+      KubernetesEndpointSource.Builder kubernetes = KubernetesEndpointSource.builder().backoff(builder.backoff);
+      if (builder.client != null) {
+        kubernetes.client(builder.client);
+      }
+      this.source = kubernetes.build();
+    }
+    this.configuredNamespace = builder.namespace;
+    this.table = EndpointTable.builder(source).clock(builder.clock).idleTimeout(builder.idleTimeout).build();
+  }
+
+  /** kdiscovery on fabric8's standard Kubernetes configuration, with every default. */
+  public static KDiscovery create() {
+    return builder().build();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Opens a hold on a Service port's live table; see {@link EndpointTable#open}. */
+  public ServiceHandle open(ServiceKey key) {
+    return table.open(key);
+  }
+
+  /**
+   * Opens a hold on {@code service:port}, {@code service.namespace:port} or
+   * {@code service.namespace.svc.cluster.local:port}; a missing namespace is {@link #defaultNamespace()}.
+   *
+   * @throws IllegalArgumentException naming the accepted forms when {@code target} is none of them
+   */
+  public ServiceHandle open(String target) {
+    return table.open(ServiceKey.parse(target, defaultNamespace()));
+  }
+
+  /**
+   * The namespace of Services named without one: the configured one, else that of the Kubernetes
+   * client's configuration, else {@code default}.
+   */
+  public String defaultNamespace() {
+    if (configuredNamespace != null) {
+      return configuredNamespace;
+    }
+    if (source instanceof KubernetesEndpointSource kubernetes) {
+      return kubernetes.defaultNamespace();
+    }
+    return "default";
+  }
+
+  /** The table behind this instance, for diagnostics. */
+  public EndpointTable table() {
+    return table;
+  }
+
+  @Override
+  public void close() {
+    table.close();
+    source.close();
+  }
+
+  /** Configures {@link KDiscovery}; not thread-safe. Invalid values fail at once. */
+  public static final class Builder {
+    private KubernetesClient client;
+    private EndpointSource source;
+    private String namespace;
+    private Clock clock = Clock.systemUTC();
+    private Duration idleTimeout = Duration.ZERO;
+    private Backoff backoff = Backoff.defaults();
+
+    private Builder() {}
+
+    /** Reads the Kubernetes API through this client, which stays the caller's to close. */
+    public Builder kubernetesClient(KubernetesClient client) {
+      this.client = Objects.requireNonNull(client, "client");
+      return this;
+    }
+
+    /** Takes endpoints from this source instead of the Kubernetes API; closed with kdiscovery. */
+    public Builder source(EndpointSource source) {
+      this.source = Objects.requireNonNull(source, "source");
+      return this;
+    }
+
+    /** The namespace of Services named without one. */
+    public Builder namespace(String namespace) {
+      ServiceKey.of(Objects.requireNonNull(namespace, "namespace"), "check", 1); // validates the label
+      this.namespace = namespace;
+      return this;
+    }
+
+    /** The clock that stamps snapshots and status. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** How long a Service stays watched after its last handle closed; zero by default. */
+    public Builder idleTimeout(Duration idleTimeout) {
+      Objects.requireNonNull(idleTimeout, "idleTimeout");
+      if (idleTimeout.isNegative()) {
+        throw new IllegalArgumentException("idleTimeout must not be negative: " + idleTimeout);
+      }
+      this.idleTimeout = idleTimeout;
+      return this;
+    }
+
+    /** How the Kubernetes source waits between attempts while the API server is unreachable. */
+    public Builder backoff(Backoff backoff) {
+      this.backoff = Objects.requireNonNull(backoff, "backoff");
+      return this;
+    }
+
+    public KDiscovery build() {
+      if (source != null && client != null) {
+        throw new IllegalStateException("set either a source or a Kubernetes client, not both");
+      }
+      return new KDiscovery(this);
+    }
+  }
+}

@@ -1,0 +1,162 @@
+package io.kdiscovery.table;
+
+import io.kdiscovery.model.ServiceKey;
+import io.kdiscovery.source.EndpointSource;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The table's engine.
+ *
+ * <p>Concurrency design. Three kinds of thread touch the table:
+ * <ul>
+ *   <li>callers of {@link #open} and of handles: they change only the user counts of {@link #entries},
+ *       under {@link #lock}, which is held briefly and never while calling out;
+ *   <li>the one <em>control</em> thread: the only writer of an entry's snapshot and status. Source
+ *       callbacks arrive on the source's threads and are handed to it; starting and stopping a watch
+ *       run on it too, so a stop can never overtake the start of the same entry;
+ *   <li>listener threads: each subscription drains its own {@link Delivery}, so listeners never run
+ *       on the control thread and never under a lock.
+ * </ul>
+ * Readers see an entry's snapshot and status through volatile fields, so a read never blocks.
+ */
+final class RealEndpointTable implements EndpointTable {
+
+  private final EndpointSource source;
+  private final Clock clock;
+  private final Duration idleTimeout;
+  private final ScheduledExecutorService control;
+  private final Executor listenerExecutor;
+  private final ExecutorService ownedListenerExecutor;
+
+  private final Object lock = new Object();
+  private final Map<ServiceKey, TableEntry> entries = new HashMap<>(); // guarded by lock
+  private boolean closed; // guarded by lock
+
+  RealEndpointTable(EndpointTable.Builder builder) {
+    this.source = builder.source;
+    this.clock = builder.clock;
+    this.idleTimeout = builder.idleTimeout;
+    // A source callback that races with close() is dropped, not thrown back at the source's thread.
+    this.control = new ScheduledThreadPoolExecutor(1, daemonThreads("kdiscovery-table"),
+        new ThreadPoolExecutor.DiscardPolicy());
+    if (builder.listenerExecutor != null) {
+      this.listenerExecutor = builder.listenerExecutor;
+      this.ownedListenerExecutor = null;
+    } else {
+      this.ownedListenerExecutor = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS,
+          new SynchronousQueue<>(), daemonThreads("kdiscovery-listener"), new ThreadPoolExecutor.DiscardPolicy());
+      this.listenerExecutor = ownedListenerExecutor;
+    }
+  }
+
+  @Override
+  public ServiceHandle open(ServiceKey key) {
+    synchronized (lock) {
+      if (closed) {
+        throw new IllegalStateException("the endpoint table is closed");
+      }
+      TableEntry entry = entries.get(key);
+      if (entry == null) {
+        entry = new TableEntry(key, source, clock, control, listenerExecutor);
+        entries.put(key, entry);
+        control.execute(entry::start);
+      }
+      entry.users++;
+      if (entry.idleStop != null) {
+        entry.idleStop.cancel(false);
+        entry.idleStop = null;
+      }
+      return new RealServiceHandle(this, entry);
+    }
+  }
+
+  /** Called once per handle when it closes. */
+  void release(TableEntry entry) {
+    synchronized (lock) {
+      entry.users--;
+      if (entry.users > 0 || closed) {
+        return;
+      }
+      if (idleTimeout.isZero()) {
+        entries.remove(entry.key);
+        control.execute(entry::stop);
+      } else {
+        entry.idleStop = control.schedule(() -> stopIfIdle(entry), idleTimeout.toNanos(), TimeUnit.NANOSECONDS);
+      }
+    }
+  }
+
+  private void stopIfIdle(TableEntry entry) {
+    synchronized (lock) {
+      if (entry.users > 0 || entries.get(entry.key) != entry) {
+        return;
+      }
+      entries.remove(entry.key);
+    }
+    entry.stop();
+  }
+
+  @Override
+  public List<WatchedService> services() {
+    List<WatchedService> views = new ArrayList<>();
+    synchronized (lock) {
+      for (TableEntry entry : entries.values()) {
+        views.add(new WatchedService(entry.key, entry.snapshot(), entry.status(), entry.users));
+      }
+    }
+    views.sort(Comparator.comparing(WatchedService::key));
+    return views;
+  }
+
+  @Override
+  public void close() {
+    List<TableEntry> stopping;
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      stopping = new ArrayList<>(entries.values());
+      entries.clear();
+    }
+    for (TableEntry entry : stopping) {
+      control.execute(entry::stop);
+    }
+    control.shutdown();
+    try {
+      if (!control.awaitTermination(5, TimeUnit.SECONDS)) {
+        control.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      control.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+    if (ownedListenerExecutor != null) {
+      ownedListenerExecutor.shutdown();
+    }
+  }
+
+  static ThreadFactory daemonThreads(String prefix) {
+    AtomicInteger count = new AtomicInteger();
+    return runnable -> {
+      Thread thread = new Thread(runnable, prefix + "-" + count.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+}

@@ -1,0 +1,159 @@
+package io.kdiscovery.table;
+
+import io.kdiscovery.model.ServiceKey;
+import io.kdiscovery.model.ServiceSnapshot;
+import io.kdiscovery.source.EndpointSource;
+import io.kdiscovery.source.SourceState;
+import io.kdiscovery.table.SourceStatus.State;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Service port's live state. Its snapshot and status are written only on the table's control
+ * thread (see {@link RealEndpointTable}) and read through volatile fields from anywhere.
+ */
+final class TableEntry implements EndpointSource.Listener {
+
+  private static final Logger log = LoggerFactory.getLogger(TableEntry.class);
+
+  final ServiceKey key;
+  private final EndpointSource source;
+  private final Clock clock;
+  private final Executor control;
+  private final Executor listenerExecutor;
+  private final CopyOnWriteArrayList<Delivery> deliveries = new CopyOnWriteArrayList<>();
+  private final CompletableFuture<ServiceSnapshot> first = new CompletableFuture<>();
+
+  private volatile ServiceSnapshot snapshot;
+  private volatile SourceStatus status;
+
+  // Control thread only.
+  private EndpointSource.Watch watch;
+  private boolean stopped;
+
+  // Guarded by the table's lock.
+  int users;
+  ScheduledFuture<?> idleStop;
+
+  TableEntry(ServiceKey key, EndpointSource source, Clock clock, Executor control, Executor listenerExecutor) {
+    this.key = key;
+    this.source = source;
+    this.clock = clock;
+    this.control = control;
+    this.listenerExecutor = listenerExecutor;
+    this.status = new SourceStatus(State.STARTING, clock.instant(), null, null);
+  }
+
+  void start() {
+    if (stopped) {
+      return;
+    }
+    try {
+      watch = source.watch(key, this);
+      log.debug("watching {} through {}", key, source.name());
+    } catch (RuntimeException e) {
+      fail("could not start watching through " + source.name() + ": " + e, e);
+    }
+  }
+
+  void stop() {
+    if (stopped) {
+      return;
+    }
+    stopped = true;
+    if (watch != null) {
+      try {
+        watch.close();
+      } catch (RuntimeException e) {
+        log.warn("closing the watch of {} failed", key, e);
+      }
+    }
+    deliveries.forEach(Delivery::close);
+    deliveries.clear();
+    log.debug("stopped watching {}", key);
+  }
+
+  @Override
+  public void onState(SourceState state) {
+    control.execute(() -> apply(state));
+  }
+
+  @Override
+  public void onFailure(String reason, Throwable cause) {
+    control.execute(() -> fail(reason, cause));
+  }
+
+  private void apply(SourceState state) {
+    if (stopped) {
+      return;
+    }
+    Instant now = clock.instant();
+    if (status.state() != State.SYNCED) {
+      if (status.state() == State.DISCONNECTED) {
+        log.info("{}: back in step with {} after {}", key, source.name(), status.staleness(now));
+      }
+      status = new SourceStatus(State.SYNCED, now, now, null);
+    } else {
+      status = new SourceStatus(State.SYNCED, status.since(), now, null);
+    }
+    ServiceSnapshot current = snapshot;
+    if (current != null && current.serviceFound() == state.serviceFound()
+        && current.service().equals(state.service()) && current.endpoints().equals(state.endpoints())) {
+      return; // a relist or refresh that changed nothing is not a new version
+    }
+    ServiceSnapshot next = new ServiceSnapshot(key, current == null ? 1 : current.version() + 1, now,
+        state.serviceFound(), state.service(), state.endpoints());
+    snapshot = next;
+    log.debug("{}", next);
+    first.complete(next);
+    for (Delivery delivery : deliveries) {
+      delivery.offer(next);
+    }
+  }
+
+  private void fail(String reason, Throwable cause) {
+    if (stopped) {
+      return;
+    }
+    if (status.state() == State.DISCONNECTED) {
+      status = new SourceStatus(State.DISCONNECTED, status.since(), status.lastSyncedAt(), reason);
+      log.debug("{}: still out of step: {}", key, reason, cause);
+      return;
+    }
+    status = new SourceStatus(State.DISCONNECTED, clock.instant(), status.lastSyncedAt(), reason);
+    log.warn("{}: lost contact with {} ({}); keeping the last good table of {} endpoints",
+        key, source.name(), reason, snapshot == null ? 0 : snapshot.endpoints().size());
+  }
+
+  Subscription subscribe(SnapshotListener listener) {
+    Delivery delivery = new Delivery(listener, listenerExecutor);
+    deliveries.add(delivery);
+    ServiceSnapshot current = snapshot;
+    if (current != null) {
+      delivery.offer(current); // the version check in Delivery drops it if a newer one got there first
+    }
+    return () -> {
+      delivery.close();
+      deliveries.remove(delivery);
+    };
+  }
+
+  Optional<ServiceSnapshot> snapshot() {
+    return Optional.ofNullable(snapshot);
+  }
+
+  SourceStatus status() {
+    return status;
+  }
+
+  CompletableFuture<ServiceSnapshot> first() {
+    return first;
+  }
+}

@@ -1,0 +1,15 @@
+package io.kdiscovery.table;
+
+import io.kdiscovery.model.ServiceKey;
+import io.kdiscovery.model.ServiceSnapshot;
+import java.util.Optional;
+
+/**
+ * A read-only view of one table entry, for diagnostics (an Actuator endpoint, a health check).
+ *
+ * @param key the Service port
+ * @param snapshot its latest snapshot, empty before the first
+ * @param status whether the entry is in step with its source
+ * @param users how many handles hold it open
+ */
+public record WatchedService(ServiceKey key, Optional<ServiceSnapshot> snapshot, SourceStatus status, int users) {}

@@ -1,0 +1,96 @@
+package io.kdiscovery.testing;
+
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.mockwebserver.http.Dispatcher;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.fabric8.mockwebserver.http.WebSocket;
+import io.fabric8.mockwebserver.http.WebSocketListener;
+import io.fabric8.mockwebserver.http.Response;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.function.Predicate;
+
+/**
+ * fabric8's CRUD dispatcher with scripted faults in front: a fault answers the requests it matches
+ * (a given number of times, or always) and everything else reaches the real CRUD behaviour.
+ */
+public final class FaultDispatcher extends Dispatcher {
+
+  private final KubernetesCrudDispatcher crud = new KubernetesCrudDispatcher();
+  private final List<Fault> faults = new CopyOnWriteArrayList<>();
+  private final List<String> requests = new CopyOnWriteArrayList<>();
+
+  /** Answers requests matching {@code when} with {@code answer}, {@code times} times (-1: always). */
+  public void inject(Predicate<RecordedRequest> when, Function<RecordedRequest, MockResponse> answer, int times) {
+    faults.add(new Fault(when, answer, new AtomicInteger(times)));
+  }
+
+  public void clearFaults() {
+    faults.clear();
+  }
+
+  /** The request lines seen so far, for assertions on what the client asked. */
+  public List<String> requests() {
+    return List.copyOf(requests);
+  }
+
+  @Override
+  public MockResponse dispatch(RecordedRequest request) {
+    requests.add(request.getMethod() + " " + request.getPath());
+    for (Fault fault : faults) {
+      if (fault.when.test(request) && fault.take()) {
+        return fault.answer.apply(request);
+      }
+    }
+    return crud.dispatch(request);
+  }
+
+  @Override
+  public void shutdown() {
+    crud.shutdown();
+  }
+
+  // ---- common predicates and answers
+
+  public static Predicate<RecordedRequest> path(String fragment) {
+    return request -> request.getPath().contains(fragment);
+  }
+
+  public static Predicate<RecordedRequest> watchOf(String fragment) {
+    return request -> request.getPath().contains(fragment) && request.getPath().contains("watch=true");
+  }
+
+  public static Predicate<RecordedRequest> listOf(String fragment) {
+    return request -> "GET".equals(request.getMethod()) && request.getPath().contains(fragment)
+        && !request.getPath().contains("watch=true");
+  }
+
+  public static Function<RecordedRequest, MockResponse> status(int code) {
+    return request -> new MockResponse().setResponseCode(code).setBody(
+        "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"code\":" + code
+            + ",\"message\":\"scripted by the test\"}");
+  }
+
+  /** A watch that opens, then reports 410 Gone the way the API server does, and closes. */
+  public static Function<RecordedRequest, MockResponse> watchExpired() {
+    return request -> new MockResponse().withWebSocketUpgrade(new WebSocketListener() {
+      @Override
+      public void onOpen(WebSocket webSocket, Response response) {
+        webSocket.send("{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\",\"apiVersion\":\"v1\","
+            + "\"status\":\"Failure\",\"message\":\"too old resource version\",\"reason\":\"Expired\","
+            + "\"code\":410}}");
+        webSocket.close(1000, "expired");
+      }
+    });
+  }
+
+  private record Fault(Predicate<RecordedRequest> when, Function<RecordedRequest, MockResponse> answer,
+      AtomicInteger remaining) {
+    boolean take() {
+      return remaining.get() < 0 || remaining.getAndUpdate(n -> n > 0 ? n - 1 : n) > 0;
+    }
+  }
+}

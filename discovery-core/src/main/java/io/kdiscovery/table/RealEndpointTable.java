@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -39,7 +38,7 @@ final class RealEndpointTable implements EndpointTable {
   private final EndpointSource source;
   private final Clock clock;
   private final Duration idleTimeout;
-  private final ScheduledExecutorService control;
+  private final ScheduledThreadPoolExecutor control;
   private final Executor listenerExecutor;
   private final ExecutorService ownedListenerExecutor;
 
@@ -54,6 +53,9 @@ final class RealEndpointTable implements EndpointTable {
     // A source callback that races with close() is dropped, not thrown back at the source's thread.
     this.control = new ScheduledThreadPoolExecutor(1, daemonThreads("kdiscovery-table"),
         new ThreadPoolExecutor.DiscardPolicy());
+    // Pending idle stops are moot once the table closes: close() stops every entry itself.
+    this.control.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    this.control.setRemoveOnCancelPolicy(true);
     if (builder.listenerExecutor != null) {
       this.listenerExecutor = builder.listenerExecutor;
       this.ownedListenerExecutor = null;

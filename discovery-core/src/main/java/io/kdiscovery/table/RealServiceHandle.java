@@ -65,10 +65,21 @@ final class RealServiceHandle implements ServiceHandle {
     Objects.requireNonNull(listener, "listener");
     synchronized (this) {
       checkOpen();
-      Subscription subscription = entry.subscribe(listener);
+      Subscription delivery = entry.subscribe(listener);
+      Subscription subscription = new Subscription() {
+        @Override
+        public void close() {
+          delivery.close();
+          forget(this);
+        }
+      };
       subscriptions.add(subscription);
       return subscription;
     }
+  }
+
+  private synchronized void forget(Subscription subscription) {
+    subscriptions.remove(subscription);
   }
 
   @Override

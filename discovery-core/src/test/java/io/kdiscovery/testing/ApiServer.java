@@ -10,6 +10,8 @@ import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import java.net.InetAddress;
 import java.util.HashMap;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * fabric8's mock API server in CRUD mode (real HTTP, real watches) behind a {@link TcpProxy}, with
@@ -19,6 +21,8 @@ import java.util.HashMap;
  */
 public final class ApiServer implements AutoCloseable {
 
+  private static final Logger MOCK_SERVER_LOG = Logger.getLogger("io.fabric8.mockwebserver");
+
   private final FaultDispatcher dispatcher = new FaultDispatcher();
   private final KubernetesMockServer server;
   private final TcpProxy proxy;
@@ -26,6 +30,8 @@ public final class ApiServer implements AutoCloseable {
   private final KubernetesClient client;
 
   public ApiServer() {
+    // The mock server logs every request at INFO through java.util.logging; keep test output readable.
+    MOCK_SERVER_LOG.setLevel(Level.WARNING);
     server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
     try {
       server.init(InetAddress.getLoopbackAddress(), 0);

@@ -22,6 +22,7 @@ public final class FaultDispatcher extends Dispatcher {
   private final KubernetesCrudDispatcher crud = new KubernetesCrudDispatcher();
   private final List<Fault> faults = new CopyOnWriteArrayList<>();
   private final List<String> requests = new CopyOnWriteArrayList<>();
+  private volatile long lastWriteAcceptedNanos;
 
   /** Answers requests matching {@code when} with {@code answer}, {@code times} times (-1: always). */
   public void inject(Predicate<RecordedRequest> when, Function<RecordedRequest, MockResponse> answer, int times) {
@@ -45,7 +46,18 @@ public final class FaultDispatcher extends Dispatcher {
         return fault.answer.apply(request);
       }
     }
-    return crud.dispatch(request);
+    // Stamped on arrival: the CRUD dispatcher sends watch events before it returns.
+    long arrived = System.nanoTime();
+    MockResponse response = crud.dispatch(request);
+    if (!"GET".equals(request.getMethod()) && response.code() < 300) {
+      lastWriteAcceptedNanos = arrived;
+    }
+    return response;
+  }
+
+  /** When the last accepted write reached the server ({@link System#nanoTime()}): where propagation starts. */
+  public long lastWriteAcceptedNanos() {
+    return lastWriteAcceptedNanos;
   }
 
   @Override

@@ -166,6 +166,8 @@ final class DnsWatch implements EndpointSource.Watch {
       what = "DNS query for " + queriedName + " timed out";
     } else if (failure instanceof PortUnreachableException) {
       what = "DNS server unreachable for " + queriedName;
+    } else if (failure instanceof DnsQueryException) {
+      what = failure.getMessage();
     } else if (failure instanceof WireParseException) {
       what = "malformed DNS answer for " + queriedName + ": " + failure.getMessage();
     } else if (failure instanceof IOException) {

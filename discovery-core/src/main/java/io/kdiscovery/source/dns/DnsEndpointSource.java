@@ -213,7 +213,11 @@ public final class DnsEndpointSource implements EndpointSource {
       return nameServers(List.of(Objects.requireNonNull(nameServer, "nameServer")));
     }
 
-    /** Name servers, tried in turn when one does not answer; by default those of /etc/resolv.conf. */
+    /**
+     * Name servers (IP address and port), by default those of /etc/resolv.conf. A server that does not
+     * answer (timeout, unreachable) is skipped for the next; an error answer such as SERVFAIL fails
+     * the lookup, which is retried with {@link #backoff}.
+     */
     public Builder nameServers(List<InetSocketAddress> nameServers) {
       this.nameServers = List.copyOf(nameServers);
       return this;

@@ -10,6 +10,7 @@ import io.kdiscovery.model.ServiceKey;
 import io.kdiscovery.source.Backoff;
 import io.kdiscovery.source.EndpointSource;
 import io.kdiscovery.source.SourceState;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -134,6 +135,26 @@ class DnsEndpointSourceTest {
     await().atMost(BOUND).until(() -> listener.lastState() != null);
     assertThat(listener.lastState()).isEqualTo(found(Endpoint.of("127.0.0.11", 8080),
         Endpoint.of("2001:db8::11", 8080), Endpoint.of("2001:db8::12", 8080)));
+  }
+
+  @Test
+  void secondNameServerAnswersWhenTheFirstIsDown() throws Exception {
+    dns = Dnsmasq.start(dir, "127.0.0.11 " + WEB);
+    InetSocketAddress down;
+    try (ScriptedDnsServer stopped = new ScriptedDnsServer()) {
+      down = stopped.address();
+    }
+    source = DnsEndpointSource.builder()
+        .nameServers(List.of(down, dns.address()))
+        .queryTimeout(Duration.ofMillis(500))
+        .build();
+    RecordingListener listener = new RecordingListener();
+
+    source.watch(WEB_8080, listener);
+
+    await().atMost(BOUND).until(() -> listener.lastState() != null);
+    assertThat(listener.events()).singleElement().extracting(RecordingListener.Event::state)
+        .isEqualTo(found(Endpoint.of("127.0.0.11", 8080)));
   }
 
   private RecordingListener watch(ServiceKey key) {

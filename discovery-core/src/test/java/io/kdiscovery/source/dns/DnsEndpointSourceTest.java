@@ -38,8 +38,7 @@ class DnsEndpointSourceTest {
     if (dns != null) {
       dns.close();
     }
-    await("the source's threads to end").atMost(BOUND).until(() -> Thread.getAllStackTraces().keySet()
-        .stream().noneMatch(t -> t.getName().startsWith("kdiscovery-dns-") && t.isAlive()));
+    SourceThreads.awaitNoneLeft();
   }
 
   @Test

@@ -35,6 +35,7 @@ class DnsSrvTest {
     if (dns != null) {
       dns.close();
     }
+    SourceThreads.awaitNoneLeft();
   }
 
   @Test

@@ -29,7 +29,7 @@ import org.xbill.DNS.Type;
  * <p>When dnsmasq is not installed, {@link #start} fails, saying how to install it; tests never skip.
  * Not thread-safe: one test drives it.
  */
-final class Dnsmasq implements AutoCloseable {
+public final class Dnsmasq implements AutoCloseable {
 
   static final int TTL_SECONDS = 1;
 
@@ -49,7 +49,7 @@ final class Dnsmasq implements AutoCloseable {
   }
 
   /** Starts dnsmasq with these lines ({@code 127.0.0.11 web.default.svc.cluster.local}) as its hosts file. */
-  static Dnsmasq start(Path dir, String... hostLines) throws IOException {
+  public static Dnsmasq start(Path dir, String... hostLines) throws IOException {
     return start(dir, List.of(), hostLines);
   }
 
@@ -67,7 +67,7 @@ final class Dnsmasq implements AutoCloseable {
   }
 
   /** Where to send queries. */
-  InetSocketAddress address() {
+  public InetSocketAddress address() {
     return new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
   }
 

@@ -177,13 +177,12 @@ public final class KDiscovery implements AutoCloseable {
       return this;
     }
 
-    /** How long a Service stays watched after its last handle closed; zero by default. */
+    /**
+     * How long a Service stays watched after its last handle closed; zero by default; checked by
+     * {@link #build()}.
+     */
     public Builder idleTimeout(Duration idleTimeout) {
-      Objects.requireNonNull(idleTimeout, "idleTimeout");
-      if (idleTimeout.isNegative()) {
-        throw new IllegalArgumentException("idleTimeout must not be negative: " + idleTimeout);
-      }
-      this.idleTimeout = idleTimeout;
+      this.idleTimeout = Objects.requireNonNull(idleTimeout, "idleTimeout");
       return this;
     }
 
@@ -194,6 +193,9 @@ public final class KDiscovery implements AutoCloseable {
     }
 
     public KDiscovery build() {
+      if (idleTimeout.isNegative()) {
+        throw new IllegalArgumentException("idleTimeout must not be negative: " + idleTimeout);
+      }
       if (source != null && (client != null || sourceType != SourceType.KUBERNETES || dns != null)) {
         throw new IllegalStateException(
             "a custom source excludes kubernetesClient, sourceType and dns: set one or the other");

@@ -8,18 +8,20 @@ import java.util.concurrent.ThreadLocalRandom;
  * Consistent hashing on a ring: each endpoint owns many virtual nodes at hashed positions of its name,
  * in proportion to its weight, and a key goes to the first virtual node at or after the key's hash.
  * Removing an endpoint hands only its own arcs to its ring neighbours; no key moves between two
- * endpoints that both stay.
+ * endpoints that both stay (as long as the endpoint count stays within the same power of two, which
+ * fixes the number of virtual nodes per unit of weight: 1024 for up to 64 endpoints, down to 64 from
+ * 1024 endpoints on).
  *
  * <p>Each ring entry packs the position (high bits) and the owner's index (low bits) into one long, so
  * the ring is a single sorted array and a lookup one binary search.
  */
 final class RingHashSelector implements Selector {
 
-  /** At least this many entries on a ring, so that small Services spread keys evenly. */
-  static final int MIN_RING_SIZE = 8192;
-  /** Virtual nodes per endpoint of average weight, whatever the ring size. */
-  static final int MIN_REPLICAS = 100;
-  /** The ring never grows beyond this; large Services get fewer virtual nodes each. */
+  /** Virtual nodes per unit of weight never go below this, however many endpoints there are. */
+  static final int MIN_REPLICAS = 64;
+  /** Nor above this, for small Services. */
+  static final int MAX_REPLICAS = 1024;
+  /** The ring never grows beyond this; only very heavy weights scale down to fit. */
   static final int MAX_RING_SIZE = 1 << 21;
 
   private final long[] ring;
@@ -37,18 +39,20 @@ final class RingHashSelector implements Selector {
   static RingHashSelector create(String[] ids, Endpoint[] endpoints) {
     int n = ids.length;
     int ownerBits = Math.max(1, 32 - Integer.numberOfLeadingZeros(n - 1));
-    long totalWeight = 0;
+    // Virtual nodes per unit of weight depend only on the power of two at or above the endpoint count,
+    // not on the exact count or the other endpoints' weights: otherwise removing one endpoint would
+    // add virtual nodes to the others, and move keys between endpoints that both stayed.
+    int log2 = 32 - Integer.numberOfLeadingZeros(Math.max(1, n - 1));
+    long perWeight = Math.max(MIN_REPLICAS, Math.min(MAX_REPLICAS, 65536 >> Math.min(log2, 16)));
+    long wanted = 0;
     for (Endpoint e : endpoints) {
-      totalWeight += e.weight();
+      wanted += perWeight * e.weight();
     }
-    double meanWeight = totalWeight / (double) n;
-    double perMeanWeight = Math.max(MIN_REPLICAS, Math.ceil(MIN_RING_SIZE / (double) n));
-    perMeanWeight = Math.min(perMeanWeight, MAX_RING_SIZE / (double) n);
+    double scale = wanted > MAX_RING_SIZE ? MAX_RING_SIZE / (double) wanted : 1.0;
     int[] replicas = new int[n];
     int total = 0;
     for (int i = 0; i < n; i++) {
-      replicas[i] = (int) Math.max(1, Math.round(perMeanWeight * endpoints[i].weight() / meanWeight));
-      replicas[i] = Math.min(replicas[i], MAX_RING_SIZE);
+      replicas[i] = (int) Math.max(1, Math.round(perWeight * endpoints[i].weight() * scale));
       total += replicas[i];
     }
     long[] ring = new long[total];

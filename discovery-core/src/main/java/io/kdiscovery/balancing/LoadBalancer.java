@@ -12,9 +12,9 @@ import java.util.Objects;
 /**
  * Picks a pod for each request to one Service port, from the snapshots of that port's endpoints.
  *
- * <p>Thread-safe. {@link #pick} may be called from any number of threads at once; it takes no lock and,
- * for the plain call {@code pick(PickContext.none())} of every policy but {@link Policy#PEAK_EWMA}'s
- * ticker read, allocates nothing. {@link #update} is meant to be called from one serial thread (the
+ * <p>Thread-safe. {@link #pick} may be called from any number of threads at once; it takes no lock and
+ * the plain call {@code pick(PickContext.none())}, or a pick with a reused context, allocates nothing
+ * (sticky affinity allocates when a key is new or moves). {@link #update} is meant to be called from one serial thread (the
  * endpoint table's); concurrent calls are serialized. Each update rebuilds an immutable picker and
  * publishes it at once, so a pick sees either the old snapshot or the new one, never a mix; what the
  * balancer learns about each endpoint (requests in flight, failures, ejection, latency) is kept across

@@ -209,10 +209,16 @@ final class ServiceDirectory implements AutoCloseable {
       return handle;
     }
 
-    /** The first snapshot, waited for up to the configured timeout; null when it did not come. */
+    /** The latest snapshot, the first waited for up to the configured timeout; null when it did not come. */
     ServiceSnapshot awaitSnapshot() {
+      Optional<ServiceSnapshot> latest = handle.snapshot();
+      if (latest.isPresent()) {
+        return latest.get();
+      }
       try {
-        return handle.awaitSnapshot(properties.getInitialWaitTimeout());
+        // awaitSnapshot answers the first snapshot, for good: re-read the latest once it exists.
+        ServiceSnapshot first = handle.awaitSnapshot(properties.getInitialWaitTimeout());
+        return handle.snapshot().orElse(first);
       } catch (SnapshotTimeoutException e) {
         log.warn("no table for service id '{}' yet: {}", serviceId, e.getMessage());
         return null;

@@ -24,7 +24,12 @@ import org.springframework.boot.health.actuate.endpoint.IndicatedHealthDescripto
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.cloud.client.ServiceInstance;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.cloud.loadbalancer.core.ServiceInstanceListSupplier;
+import org.springframework.cloud.loadbalancer.support.LoadBalancerClientFactory;
 import org.springframework.web.client.RestClient;
+import org.springframework.web.client.RestTemplate;
+import org.springframework.web.reactive.function.client.WebClient;
+import reactor.core.Disposable;
 
 /**
  * A real Spring Boot application on the mock API server, calling real HTTP pods on 127.0.0.11-13
@@ -159,6 +164,49 @@ class SpringApplicationTest {
 
     assertThat(podsOfAlice).hasSize(1);
     assertThat(podsOfUsers).as("different users still spread over the pods").hasSizeGreaterThan(1);
+  }
+
+  @Test
+  void aLoadBalancedRestTemplateAndWebClientPickThroughKDiscoveryToo() {
+    RestTemplate template = app.getBean(RestTemplate.class);
+    WebClient webClient = app.getBean(WebClient.Builder.class).build();
+    Set<String> reached = new HashSet<>();
+    for (int i = 0; i < 6; i++) {
+      reached.add(template.getForObject("http://web/", String.class));
+      reached.add(webClient.get().uri("http://web/").retrieve().bodyToMono(String.class).block(WAIT));
+    }
+
+    assertThat(reached).isEqualTo(ALL_PODS);
+  }
+
+  @Test
+  void theReactiveDiscoveryClientListsTheSamePods() {
+    KDiscoveryReactiveDiscoveryClient reactive = app.getBean(KDiscoveryReactiveDiscoveryClient.class);
+
+    List<ServiceInstance> instances = reactive.getInstances("web").collectList().block(WAIT);
+
+    assertThat(pods(instances)).isEqualTo(ALL_PODS);
+    assertThat(reactive.getServices().collectList().block(WAIT)).contains("web");
+  }
+
+  @Test
+  void theInstanceListSupplierEmitsANewListOnEverySnapshot() {
+    ServiceInstanceListSupplier supplier = app.getBean(LoadBalancerClientFactory.class)
+        .getInstance("web", ServiceInstanceListSupplier.class);
+    List<Set<String>> lists = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Disposable subscription = supplier.get().subscribe(list -> lists.add(pods(list)));
+    try {
+      await().atMost(WAIT).until(() -> lists.contains(ALL_PODS));
+
+      web.readyPods(Set.of(Pods.ip(1)));
+      await().atMost(WAIT).until(() -> lists.contains(Set.of("web-1")));
+      web.readyPods(pods.podByIp().keySet());
+      await().atMost(WAIT).until(() -> lists.size() >= 3 && lists.get(lists.size() - 1).equals(ALL_PODS));
+
+      assertThat(lists).containsSubsequence(ALL_PODS, Set.of("web-1"), ALL_PODS);
+    } finally {
+      subscription.dispose();
+    }
   }
 
   @Test

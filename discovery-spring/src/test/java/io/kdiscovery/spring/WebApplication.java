@@ -5,10 +5,12 @@ import org.springframework.cloud.client.loadbalancer.LoadBalanced;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.client.RestClient;
+import org.springframework.web.client.RestTemplate;
+import org.springframework.web.reactive.function.client.WebClient;
 
 /**
  * The smallest application that uses kdiscovery the way users do: Boot's auto-configuration and a
- * {@code @LoadBalanced RestClient.Builder}, nothing else. No component scan, so the other test
+ * {@code @LoadBalanced RestClient.Builder}, {@code RestTemplate} and {@code WebClient.Builder}, nothing else. No component scan, so the other test
  * configurations of this package stay out.
  */
 @Configuration(proxyBeanMethods = false)
@@ -19,5 +21,17 @@ class WebApplication {
   @LoadBalanced
   RestClient.Builder loadBalancedRestClientBuilder() {
     return RestClient.builder();
+  }
+
+  @Bean
+  @LoadBalanced
+  RestTemplate loadBalancedRestTemplate() {
+    return new RestTemplate();
+  }
+
+  @Bean
+  @LoadBalanced
+  WebClient.Builder loadBalancedWebClientBuilder() {
+    return WebClient.builder();
   }
 }

@@ -87,6 +87,11 @@ public final class Pods implements AutoCloseable {
     return podByIp;
   }
 
+  /** Stops the {@code i}-th pod's server (1-based): its address refuses connections from now on. */
+  public void kill(int i) {
+    servers.get(i - 1).stop(0);
+  }
+
   @Override
   public void close() {
     servers.forEach(s -> s.stop(0));

@@ -14,8 +14,9 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 /**
  * Health of kdiscovery's watches: DOWN only when some watched Service's table has gone unconfirmed by
  * its source for longer than {@code kdiscovery.health.staleness}. A short API-server outage keeps it
- * UP, because the last good table keeps serving; a Service still starting, or one with no ready pods,
- * is not a failure of discovery and is UP too.
+ * UP, because the last good table keeps serving; a watch that has not reached its source within that
+ * time since it started is DOWN too. A Service with no ready pods, or one that does not exist, is not
+ * a failure of discovery and is UP.
  *
  * <p>Thread-safe. Details list each watched Service's state, staleness and number of endpoints.
  */
@@ -39,7 +40,8 @@ public final class KDiscoveryHealthIndicator implements HealthIndicator {
     for (WatchedService watched : discovery.table().services()) {
       SourceStatus status = watched.status();
       Duration staleness = status.staleness(now);
-      boolean stale = status.state() == SourceStatus.State.DISCONNECTED && staleness.compareTo(maxStaleness) > 0;
+      // Disconnected, or still starting because the source never answered: failing either way.
+      boolean stale = status.state() != SourceStatus.State.SYNCED && staleness.compareTo(maxStaleness) > 0;
       down |= stale;
       Map<String, Object> detail = new LinkedHashMap<>();
       detail.put("state", status.state().name());

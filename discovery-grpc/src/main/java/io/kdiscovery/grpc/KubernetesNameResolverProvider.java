@@ -53,7 +53,10 @@ public final class KubernetesNameResolverProvider extends NameResolverProvider {
   /** How long a resolver waits for the first snapshot before it reports the source's trouble. */
   static final Duration FIRST_SNAPSHOT_GRACE = Duration.ofSeconds(5);
 
-  private static final int DEFAULT_PRIORITY = 5;
+  // Below grpc's DNS provider (5): a registry's default scheme, which plain "host:port" targets get,
+  // is that of its highest-priority provider, and it must stay dns. A provider given its own
+  // KDiscovery ranks one above the ServiceLoader's instance so that it wins the kubernetes scheme.
+  private static final int SERVICE_LOADER_PRIORITY = 3;
 
   private final KDiscovery discovery; // null: the shared one
   private final int priority;
@@ -61,7 +64,7 @@ public final class KubernetesNameResolverProvider extends NameResolverProvider {
   /** The provider {@link java.util.ServiceLoader} creates: reads through the shared instance. */
   public KubernetesNameResolverProvider() {
     this.discovery = null;
-    this.priority = DEFAULT_PRIORITY;
+    this.priority = SERVICE_LOADER_PRIORITY;
   }
 
   /**
@@ -70,7 +73,7 @@ public final class KubernetesNameResolverProvider extends NameResolverProvider {
    */
   public KubernetesNameResolverProvider(KDiscovery discovery) {
     this.discovery = Objects.requireNonNull(discovery, "discovery");
-    this.priority = DEFAULT_PRIORITY + 1; // wins over the ServiceLoader's instance in one registry
+    this.priority = SERVICE_LOADER_PRIORITY + 1;
   }
 
   /**

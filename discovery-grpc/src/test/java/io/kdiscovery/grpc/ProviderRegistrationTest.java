@@ -40,6 +40,18 @@ class ProviderRegistrationTest {
   }
 
   @Test
+  void plainHostAndPortTargetsStillResolveThroughDnsWithOrWithoutARegisteredKDiscovery() {
+    assertThat(NameResolverRegistry.getDefaultRegistry().getDefaultScheme()).isEqualTo("dns");
+
+    KubernetesNameResolverProvider provider = KubernetesNameResolverProvider.register(cluster.discovery);
+    try {
+      assertThat(NameResolverRegistry.getDefaultRegistry().getDefaultScheme()).isEqualTo("dns");
+    } finally {
+      NameResolverRegistry.getDefaultRegistry().deregister(provider);
+    }
+  }
+
+  @Test
   void aChannelBuiltFromTheTargetAloneReadsThroughFabric8sStandardConfiguration() throws InterruptedException {
     // What fabric8 auto-configuration reads besides kubeconfig and the service account; the shared
     // kdiscovery is created by the first channel that needs it, which is this one in this JVM.

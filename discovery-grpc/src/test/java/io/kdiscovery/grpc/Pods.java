@@ -3,6 +3,7 @@ package io.kdiscovery.grpc;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCalls;
 import java.io.IOException;
@@ -10,8 +11,11 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -23,6 +27,13 @@ final class Pods implements AutoCloseable {
 
   private final int port;
   private final Map<String, Server> servers = new ConcurrentHashMap<>();
+  private final Map<String, Status> failures = new ConcurrentHashMap<>();
+  private final Map<String, Duration> delays = new ConcurrentHashMap<>();
+  private final ScheduledExecutorService slowAnswers = Executors.newSingleThreadScheduledExecutor(runnable -> {
+    Thread thread = new Thread(runnable, "slow-pod-answers");
+    thread.setDaemon(true);
+    return thread;
+  });
 
   Pods() {
     this.port = freePortOn("127.0.0.11");
@@ -37,8 +48,21 @@ final class Pods implements AutoCloseable {
   void start(String name, String ip) {
     ServerServiceDefinition service = ServerServiceDefinition.builder("kdiscovery.test.Hostnames")
         .addMethod(Whoami.METHOD, ServerCalls.asyncUnaryCall((request, response) -> {
-          response.onNext(name);
-          response.onCompleted();
+          Runnable answer = () -> {
+            Status failure = failures.get(name);
+            if (failure != null) {
+              response.onError(failure.asRuntimeException());
+            } else {
+              response.onNext(name);
+              response.onCompleted();
+            }
+          };
+          Duration delay = delays.get(name);
+          if (delay == null) {
+            answer.run();
+          } else {
+            slowAnswers.schedule(answer, delay.toNanos(), TimeUnit.NANOSECONDS);
+          }
         }))
         .build();
     try {
@@ -50,6 +74,16 @@ final class Pods implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("pod " + name + " cannot listen on " + ip + ":" + port, e);
     }
+  }
+
+  /** From now on the pod answers every call with {@code failure} (a broken pod that still accepts calls). */
+  void failWith(String name, Status failure) {
+    failures.put(name, failure);
+  }
+
+  /** From now on the pod answers every call after {@code delay} (an overloaded pod). */
+  void slowDown(String name, Duration delay) {
+    delays.put(name, delay);
   }
 
   /** Shuts the pod down gracefully: calls under way complete, new ones are refused. */
@@ -72,6 +106,7 @@ final class Pods implements AutoCloseable {
   @Override
   public void close() {
     servers.keySet().forEach(this::stop);
+    slowAnswers.shutdownNow();
   }
 
   private static int freePortOn(String ip) {

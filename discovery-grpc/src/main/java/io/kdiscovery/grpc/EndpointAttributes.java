@@ -6,9 +6,9 @@ import io.grpc.EquivalentAddressGroup;
 /**
  * The keys under which the {@code kubernetes} name resolver describes each pod in the
  * {@link EquivalentAddressGroup#getAttributes() attributes} of its address group, for load-balancing
- * policies (and interceptors) that care where a pod runs.
+ * policies (and interceptors) that care where a pod runs. Constants only, immutable and thread-safe.
  *
- * <p>Constants only; thread-safe. A key is absent from an address group when the EndpointSlice did not
+ * <p>A key is absent from an address group when the EndpointSlice did not
  * say (a slice without zones, an endpoint without a {@code targetRef}).
  */
 public final class EndpointAttributes {

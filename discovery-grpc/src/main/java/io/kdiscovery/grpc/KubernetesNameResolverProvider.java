@@ -15,9 +15,10 @@ import java.util.Objects;
 /**
  * The {@code kubernetes} name resolver: a channel to {@code kubernetes:///hostnames.default:80} reaches
  * every ready pod of the Service {@code hostnames} directly, and learns of every change to its
- * EndpointSlices as it happens (a watch, not polling).
+ * EndpointSlices as it happens (a watch, not polling). Thread-safe; creating a resolver never blocks
+ * on I/O.
  *
- * <p>Thread-safe. Registered through {@code META-INF/services}, so that
+ * <p>Registered through {@code META-INF/services}, so that
  * {@code ManagedChannelBuilder.forTarget("kubernetes:///hostnames.default:80")} works with nothing but
  * this module on the class path. Targets:
  * <ul>

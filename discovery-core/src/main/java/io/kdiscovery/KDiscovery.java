@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kdiscovery.model.ServiceKey;
 import io.kdiscovery.source.Backoff;
 import io.kdiscovery.source.EndpointSource;
+import io.kdiscovery.source.dns.DnsEndpointSource;
 import io.kdiscovery.source.kubernetes.KubernetesEndpointSource;
 import io.kdiscovery.table.EndpointTable;
 import io.kdiscovery.table.ServiceHandle;
@@ -32,19 +33,32 @@ public final class KDiscovery implements AutoCloseable {
   private final EndpointSource source;
   private final EndpointTable table;
   private final String configuredNamespace;
+  private final KubernetesClient client;
 
   private KDiscovery(Builder builder) {
-    if (builder.source != null) {
-      this.source = builder.source;
-    } else {
-      KubernetesEndpointSource.Builder kubernetes = KubernetesEndpointSource.builder().backoff(builder.backoff);
-      if (builder.client != null) {
-        kubernetes.client(builder.client);
-      }
-      this.source = kubernetes.build();
-    }
+    this.source = builder.source != null ? builder.source : source(builder);
     this.configuredNamespace = builder.namespace;
+    this.client = builder.client;
     this.table = EndpointTable.builder(source).clock(builder.clock).idleTimeout(builder.idleTimeout).build();
+  }
+
+  private static EndpointSource source(Builder builder) {
+    if (builder.sourceType == SourceType.DNS) {
+      return dns(builder);
+    }
+    KubernetesEndpointSource.Builder kubernetes = KubernetesEndpointSource.builder().backoff(builder.backoff);
+    if (builder.client != null) {
+      kubernetes.client(builder.client);
+    }
+    if (builder.sourceType == SourceType.AUTO) {
+      return new AutoEndpointSource(kubernetes.build(), () -> dns(builder));
+    }
+    return kubernetes.build();
+  }
+
+  private static EndpointSource dns(Builder builder) {
+    DnsEndpointSource.Builder dns = builder.dns != null ? builder.dns : DnsEndpointSource.builder();
+    return dns.backoff(builder.backoff).build();
   }
 
   /** kdiscovery on fabric8's standard Kubernetes configuration, with every default. */
@@ -82,7 +96,20 @@ public final class KDiscovery implements AutoCloseable {
     if (source instanceof KubernetesEndpointSource kubernetes) {
       return kubernetes.defaultNamespace();
     }
+    if (source instanceof AutoEndpointSource && client != null) {
+      return namespaceOf(client);
+    }
     return "default";
+  }
+
+  private static String namespaceOf(KubernetesClient client) {
+    String namespace = client.getNamespace();
+    return namespace == null || namespace.isEmpty() ? "default" : namespace;
+  }
+
+  /** The name of the source in use: {@code kubernetes}, {@code dns}, or {@code auto} until decided. */
+  public String sourceName() {
+    return source.name();
   }
 
   /** The table behind this instance, for diagnostics. */
@@ -104,8 +131,25 @@ public final class KDiscovery implements AutoCloseable {
     private Clock clock = Clock.systemUTC();
     private Duration idleTimeout = Duration.ZERO;
     private Backoff backoff = Backoff.defaults();
+    private SourceType sourceType = SourceType.KUBERNETES;
+    private DnsEndpointSource.Builder dns;
 
     private Builder() {}
+
+    /** Where endpoints come from: the Kubernetes API (the default), cluster DNS, or either. */
+    public Builder sourceType(SourceType sourceType) {
+      this.sourceType = Objects.requireNonNull(sourceType, "sourceType");
+      return this;
+    }
+
+    /**
+     * How the DNS source is set up (cluster domain, name servers, refresh bounds) when
+     * {@link SourceType#DNS} or {@link SourceType#AUTO} uses it; its backoff is this builder's.
+     */
+    public Builder dns(DnsEndpointSource.Builder dns) {
+      this.dns = Objects.requireNonNull(dns, "dns");
+      return this;
+    }
 
     /** Reads the Kubernetes API through this client, which stays the caller's to close. */
     public Builder kubernetesClient(KubernetesClient client) {
@@ -121,7 +165,8 @@ public final class KDiscovery implements AutoCloseable {
 
     /** The namespace of Services named without one. */
     public Builder namespace(String namespace) {
-      ServiceKey.of(Objects.requireNonNull(namespace, "namespace"), "check", 1); // validates the label
+      // A key in that namespace checks it the same way as every other namespace, with the same message.
+      ServiceKey.of(Objects.requireNonNull(namespace, "namespace"), "any", 1);
       this.namespace = namespace;
       return this;
     }
@@ -132,13 +177,12 @@ public final class KDiscovery implements AutoCloseable {
       return this;
     }
 
-    /** How long a Service stays watched after its last handle closed; zero by default. */
+    /**
+     * How long a Service stays watched after its last handle closed; zero by default; checked by
+     * {@link #build()}.
+     */
     public Builder idleTimeout(Duration idleTimeout) {
-      Objects.requireNonNull(idleTimeout, "idleTimeout");
-      if (idleTimeout.isNegative()) {
-        throw new IllegalArgumentException("idleTimeout must not be negative: " + idleTimeout);
-      }
-      this.idleTimeout = idleTimeout;
+      this.idleTimeout = Objects.requireNonNull(idleTimeout, "idleTimeout");
       return this;
     }
 
@@ -149,8 +193,15 @@ public final class KDiscovery implements AutoCloseable {
     }
 
     public KDiscovery build() {
-      if (source != null && client != null) {
-        throw new IllegalStateException("set either a source or a Kubernetes client, not both");
+      if (idleTimeout.isNegative()) {
+        throw new IllegalArgumentException("idleTimeout must not be negative: " + idleTimeout);
+      }
+      if (source != null && (client != null || sourceType != SourceType.KUBERNETES || dns != null)) {
+        throw new IllegalStateException(
+            "a custom source excludes kubernetesClient, sourceType and dns: set one or the other");
+      }
+      if (sourceType == SourceType.DNS && client != null) {
+        throw new IllegalStateException("sourceType DNS reads no Kubernetes API: drop the kubernetesClient");
       }
       return new KDiscovery(this);
     }

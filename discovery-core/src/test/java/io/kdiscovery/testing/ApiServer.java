@@ -87,6 +87,12 @@ public final class ApiServer implements AutoCloseable {
     client.close();
     admin.close();
     proxy.close();
-    server.destroy();
+    try {
+      server.destroy();
+    } catch (IllegalStateException e) {
+      // Vert.x sometimes takes longer than the mock's fixed shutdown wait on a loaded machine; the
+      // server is still going away, and nothing a test asserts depends on how fast.
+      System.err.println("mock API server shutdown was slow: " + e.getMessage());
+    }
   }
 }

@@ -1,6 +1,8 @@
 package io.kdiscovery.source.kubernetes;
 
+import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.RequestConfig;
 import io.fabric8.kubernetes.client.RequestConfigBuilder;
@@ -19,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
+import org.slf4j.LoggerFactory;
 
 /**
  * Endpoints from the Kubernetes API: watches a Service and its EndpointSlices (or {@code v1/Endpoints}
@@ -76,6 +79,25 @@ public final class KubernetesEndpointSource implements EndpointSource {
     ServiceWatch watch = new ServiceWatch(key, watchClient(), listener, runtime);
     watch.start();
     return watch;
+  }
+
+  /**
+   * Whether this application may list the EndpointSlices of {@code namespace}: one small request,
+   * made without retries. False, with the reason logged, when the API answers 401 or 403 or cannot
+   * be reached at all (no cluster configuration, no route to the API server). Blocks for that request.
+   */
+  public boolean canReadEndpointSlices(String namespace) {
+    try {
+      watchClient().discovery().v1().endpointSlices().inNamespace(namespace)
+          .list(new ListOptionsBuilder().withLimit(1L).build());
+      return true;
+    } catch (RuntimeException e) {
+      String reason = e instanceof KubernetesClientException k && k.getCode() > 0
+          ? "HTTP " + k.getCode() : ResourceFeed.describe(e);
+      LoggerFactory.getLogger(KubernetesEndpointSource.class)
+          .info("kubernetes: cannot list EndpointSlices in namespace {} ({})", namespace, reason);
+      return false;
+    }
   }
 
   /** The namespace of the client's configuration, {@code default} when it names none. */

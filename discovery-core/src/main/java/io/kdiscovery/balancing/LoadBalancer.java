@@ -1,0 +1,183 @@
+package io.kdiscovery.balancing;
+
+import io.kdiscovery.affinity.Affinity;
+import io.kdiscovery.health.OutlierDetection;
+import io.kdiscovery.health.SlowStart;
+import io.kdiscovery.model.ServiceKey;
+import io.kdiscovery.model.ServiceSnapshot;
+import io.kdiscovery.time.Ticker;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Picks a pod for each request to one Service port, from the snapshots of that port's endpoints.
+ *
+ * <p>Thread-safe. {@link #pick} may be called from any number of threads at once; it takes no lock and
+ * the plain call {@code pick(PickContext.none())}, or a pick with a reused context, allocates nothing
+ * (sticky affinity allocates when a key is new or moves). {@link #update} is meant to be called from one serial thread (the
+ * endpoint table's); concurrent calls are serialized. Each update rebuilds an immutable picker and
+ * publishes it at once, so a pick sees either the old snapshot or the new one, never a mix; what the
+ * balancer learns about each endpoint (requests in flight, failures, ejection, latency) is kept across
+ * updates for every endpoint that stays.
+ *
+ * <p>What a pick honours, in this order:
+ * <ol>
+ *   <li>only usable endpoints: the ready ones; when none is ready, the ones serving while terminating
+ *       (kube-proxy's terminating fallback); never one that is not serving;
+ *   <li>sticky affinity, when on ({@link Affinity}; automatic for a {@code ClientIP} Service);
+ *   <li>topology: the endpoints of the caller's zone or node when the Service asks for it and enough of
+ *       them exist (see {@link Builder#localZone});
+ *   <li>the {@link Policy};
+ *   <li>passive health: ejected endpoints are skipped unless too few healthy ones remain (panic), new
+ *       ones get a share that ramps up (slow start), and endpoints a retry already tried are avoided
+ *       while others exist ({@link PickContext#excluding}, {@link RequestAttempts}).
+ * </ol>
+ * See {@link Pick} for what the caller must do with the result.
+ */
+public interface LoadBalancer {
+
+  /**
+   * Replaces the endpoints with those of {@code snapshot}. A snapshot older than the current one is
+   * ignored.
+   *
+   * @throws IllegalArgumentException when the snapshot is of another Service port than earlier ones
+   */
+  void update(ServiceSnapshot snapshot);
+
+  /**
+   * Chooses the endpoint for one request.
+   *
+   * @throws NoEndpointException when there is nothing to choose, with the reason; never returns null
+   */
+  Pick pick(PickContext context);
+
+  /** {@code pick(PickContext.none())}. */
+  default Pick pick() {
+    return pick(PickContext.none());
+  }
+
+  /** The snapshot the current picks are made from, or null before the first {@link #update}. */
+  ServiceSnapshot snapshot();
+
+  /** A builder with the defaults: round robin, default outlier detection, no slow start. */
+  static Builder builder() {
+    return new Builder();
+  }
+
+  /** Configures a {@link LoadBalancer}; each setter checks its argument at once. Not thread-safe. */
+  final class Builder {
+    Policy policy = Policy.ROUND_ROBIN;
+    Ticker ticker = Ticker.system();
+    OutlierDetection outlierDetection = OutlierDetection.defaults();
+    SlowStart slowStart = SlowStart.disabled();
+    Affinity affinity = Affinity.fromService();
+    String localZone;
+    String localNode;
+    ServiceKey service;
+    Duration latencyDecay = Duration.ofSeconds(10);
+    Duration abandonedPickTimeout = Duration.ofMinutes(5);
+    int maxOutstandingPicks = 1024;
+
+    Builder() {}
+
+    public Builder policy(Policy policy) {
+      this.policy = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /** The clock for ejection, slow start, affinity timeouts and latency decay. */
+    public Builder ticker(Ticker ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "ticker");
+      return this;
+    }
+
+    public Builder outlierDetection(OutlierDetection outlierDetection) {
+      this.outlierDetection = Objects.requireNonNull(outlierDetection, "outlierDetection");
+      return this;
+    }
+
+    /** Ramps a new endpoint's share up over {@code window}; {@link Duration#ZERO} turns it off. */
+    public Builder slowStart(Duration window) {
+      this.slowStart = SlowStart.of(window);
+      return this;
+    }
+
+    public Builder slowStart(SlowStart slowStart) {
+      this.slowStart = Objects.requireNonNull(slowStart, "slowStart");
+      return this;
+    }
+
+    public Builder affinity(Affinity affinity) {
+      this.affinity = Objects.requireNonNull(affinity, "affinity");
+      return this;
+    }
+
+    /**
+     * The zone this application runs in ({@code topology.kubernetes.io/zone} of its node), for topology
+     * hints and {@code trafficDistribution}; null when unknown, which turns zone preference off.
+     */
+    public Builder localZone(String zone) {
+      this.localZone = blankToNull("localZone", zone);
+      return this;
+    }
+
+    /** The node this application runs on, for {@code trafficDistribution: PreferSameNode}. */
+    public Builder localNode(String node) {
+      this.localNode = blankToNull("localNode", node);
+      return this;
+    }
+
+    /** The Service port, so that errors before the first snapshot can name it; optional. */
+    public Builder service(ServiceKey service) {
+      this.service = Objects.requireNonNull(service, "service");
+      return this;
+    }
+
+    /** How fast {@link Policy#PEAK_EWMA} forgets a latency: the EWMA's time constant (default 10 s). */
+    public Builder latencyDecay(Duration decay) {
+      this.latencyDecay = positive("latencyDecay", decay);
+      return this;
+    }
+
+    /**
+     * How long a counted pick may stay uncompleted before it is taken to be forgotten and its in-flight
+     * count is released (default 5 min); it is released between one and two such periods after the
+     * pick. Set it above your longest request.
+     */
+    public Builder abandonedPickTimeout(Duration timeout) {
+      this.abandonedPickTimeout = positive("abandonedPickTimeout", timeout);
+      return this;
+    }
+
+    /**
+     * How many counted picks may be outstanding at once without allocating (default 1024, rounded up to
+     * a power of two). Beyond it picks still work, on handles that are allocated and never reclaimed.
+     */
+    public Builder maxOutstandingPicks(int picks) {
+      if (picks < 8 || picks > (1 << 20)) {
+        throw new IllegalArgumentException("maxOutstandingPicks must be in 8..1048576: " + picks);
+      }
+      this.maxOutstandingPicks = picks;
+      return this;
+    }
+
+    public LoadBalancer build() {
+      return new RealLoadBalancer(this);
+    }
+
+    private static String blankToNull(String what, String value) {
+      if (value != null && value.isBlank()) {
+        throw new IllegalArgumentException(what + " must not be blank; pass null when unknown");
+      }
+      return value;
+    }
+
+    private static Duration positive(String what, Duration d) {
+      Objects.requireNonNull(d, what);
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(what + " must be positive: " + d);
+      }
+      return d;
+    }
+  }
+}

@@ -1,0 +1,406 @@
+package io.kdiscovery.balancing;
+
+import io.kdiscovery.affinity.Affinity;
+import io.kdiscovery.affinity.StickyTable;
+import io.kdiscovery.health.OutlierDetection;
+import io.kdiscovery.health.SlowStart;
+import io.kdiscovery.model.Endpoint;
+import io.kdiscovery.model.EndpointConditions;
+import io.kdiscovery.model.ServiceInfo;
+import io.kdiscovery.model.ServiceKey;
+import io.kdiscovery.model.ServiceSnapshot;
+import io.kdiscovery.time.Ticker;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/**
+ * The {@link LoadBalancer}: a picker rebuilt per snapshot, plus per-endpoint state that outlives it.
+ *
+ * <pre>
+ * Concurrency design
+ *
+ *   update()  ── serial thread ──▶ builds Picker (immutable arrays + selectors) ──▶ volatile picker
+ *                                  keeps Map<address:port, EndpointState> (only this thread)
+ *   pick()    ── any thread ─────▶ reads picker once; selector.select(); EndpointState.flags == 0?
+ *                                  yes: hand out (shared handle, or pooled handle + in-flight++)
+ *                                  no:  slow path (ejection expiry, panic, slow start, exclusions)
+ *   complete()── any thread ─────▶ in-flight--, record(): failures, ejection, latency average
+ * </pre>
+ *
+ * The only shared mutable state is in {@link EndpointState} (atomics), the selectors' cursors, the
+ * {@link PickPool} and {@link #ejectedCount}. Ejection happens on the reporting side and is undone
+ * lazily by the first pick that lands on an endpoint whose ejection has run out (and by each update),
+ * so the common pick reads no clock. The ejected count is reserved by compare-and-set before an
+ * ejection, which keeps it within the maximum ejected share however many threads report at once.
+ */
+final class RealLoadBalancer implements LoadBalancer, OutcomeSink {
+
+  /** How many alternatives a pick asks the policy for before scanning the group. */
+  private static final int MAX_RESELECTS = 8;
+
+  private final Policy policy;
+  private final Ticker ticker;
+  private final OutlierDetection outlier;
+  private final SlowStart slowStart;
+  private final Affinity affinity;
+  private final String localZone;
+  private final String localNode;
+  private final ServiceKey configuredService;
+  private final double latencyDecayNanos;
+  private final PickPool pool;
+  private final Function<EndpointGroup, Selector> selectors;
+  private final AtomicInteger ejectedCount = new AtomicInteger();
+
+  private volatile Picker picker;
+
+  // Owned by the update thread.
+  private Map<String, EndpointState> states = new HashMap<>();
+  private StickyTable<EndpointState> sticky;
+  private boolean seenEndpoints;
+
+  RealLoadBalancer(Builder b) {
+    this.policy = b.policy;
+    this.ticker = b.ticker;
+    this.outlier = b.outlierDetection;
+    this.slowStart = b.policy.isConsistentHashing() ? SlowStart.disabled() : b.slowStart;
+    this.affinity = b.affinity;
+    this.localZone = b.localZone;
+    this.localNode = b.localNode;
+    this.configuredService = b.service;
+    this.latencyDecayNanos = b.latencyDecay.toNanos();
+    this.pool = b.policy.usesInFlight()
+        ? new PickPool(b.maxOutstandingPicks, this, b.ticker, b.abandonedPickTimeout.toNanos())
+        : null;
+    this.selectors = group -> Selector.create(policy, group, ticker, latencyDecayNanos);
+    if (affinity.mode() == Affinity.Mode.STICKY) {
+      this.sticky = StickyTable.create(affinity.idleTimeout(), affinity.maxKeys(), ticker);
+    }
+  }
+
+  // ---------------------------------------------------------------- control side (serial)
+
+  @Override
+  public synchronized void update(ServiceSnapshot snapshot) {
+    Objects.requireNonNull(snapshot, "snapshot");
+    Picker current = picker;
+    if (current != null) {
+      if (!current.snapshot.key().equals(snapshot.key())) {
+        throw new IllegalArgumentException("this balancer serves " + current.snapshot.key()
+            + ", not " + snapshot.key());
+      }
+      if (snapshot.version() < current.snapshot.version()) {
+        return;
+      }
+    }
+    long now = ticker.read();
+    List<Endpoint> usable = usableEndpoints(snapshot.endpoints());
+    Map<String, EndpointState> next = new HashMap<>();
+    EndpointState[] usableStates = new EndpointState[usable.size()];
+    for (int i = 0; i < usableStates.length; i++) {
+      String id = usable.get(i).hostPort();
+      EndpointState state = states.get(id);
+      if (state == null) {
+        state = new EndpointState(id, now, seenEndpoints && slowStart.enabled());
+      } else if (state.isEjected() && state.ejectionOver(now) && state.clearEjected()) {
+        ejectedCount.decrementAndGet();
+      }
+      next.put(id, state);
+      usableStates[i] = state;
+    }
+    for (Map.Entry<String, EndpointState> old : states.entrySet()) {
+      if (!next.containsKey(old.getKey())) {
+        EndpointState gone = old.getValue();
+        gone.retire();
+        if (gone.clearEjected()) {
+          ejectedCount.decrementAndGet();
+        }
+      }
+    }
+    states = next;
+    seenEndpoints |= !usable.isEmpty();
+    picker = usable.isEmpty()
+        ? emptyPicker(snapshot)
+        : Picker.build(snapshot, usable.toArray(new Endpoint[0]), usableStates, selectors,
+            localZone, localNode, pool == null ? this : null, stickyTableFor(snapshot.service()));
+    if (pool != null) {
+      pool.reclaim();
+    }
+  }
+
+  /** Ready and serving endpoints; when there are none, serving-and-terminating ones. */
+  static List<Endpoint> usableEndpoints(List<Endpoint> endpoints) {
+    List<Endpoint> ready = new ArrayList<>();
+    List<Endpoint> terminating = new ArrayList<>();
+    for (Endpoint e : endpoints) {
+      EndpointConditions c = e.conditions();
+      if (c.ready() && c.serving()) {
+        ready.add(e);
+      } else if (c.servingTerminating()) {
+        terminating.add(e);
+      }
+    }
+    return ready.isEmpty() ? terminating : ready;
+  }
+
+  private Picker emptyPicker(ServiceSnapshot snapshot) {
+    if (!snapshot.serviceFound()) {
+      return Picker.empty(snapshot, NoEndpointException.Reason.SERVICE_NOT_FOUND,
+          "the Service does not exist");
+    }
+    int total = snapshot.endpoints().size();
+    return Picker.empty(snapshot, NoEndpointException.Reason.NO_ENDPOINTS, total == 0
+        ? "the Service has no endpoints"
+        : "none of its " + total + " endpoints is ready, nor serving while terminating");
+  }
+
+  private StickyTable<EndpointState> stickyTableFor(ServiceInfo service) {
+    if (affinity.mode() == Affinity.Mode.STICKY) {
+      return sticky;
+    }
+    if (affinity.mode() == Affinity.Mode.NONE
+        || service.sessionAffinity() != ServiceInfo.SessionAffinity.CLIENT_IP) {
+      sticky = null;
+      return null;
+    }
+    Duration timeout = service.sessionAffinityTimeout();
+    if (sticky == null || !sticky.idleTimeout().equals(timeout)) {
+      sticky = StickyTable.create(timeout, affinity.maxKeys(), ticker);
+    }
+    return sticky;
+  }
+
+  @Override
+  public ServiceSnapshot snapshot() {
+    Picker p = picker;
+    return p == null ? null : p.snapshot;
+  }
+
+  // ---------------------------------------------------------------- request side (any thread)
+
+  @Override
+  public Pick pick(PickContext context) {
+    Picker p = picker;
+    if (p == null || p.all == null) {
+      throw noEndpoint(p);
+    }
+    EndpointGroup group = groupFor(p, context);
+    if (p.sticky != null && context.affinityKey() != null) {
+      return handOut(p, stickyChoice(p, group, context));
+    }
+    int i = group.selector.select(context);
+    if (group.states[i].flags == 0 && !context.hasExclusions()) {
+      return handOut(p, group.indexInAll[i]);
+    }
+    return handOut(p, choose(p, group, context, i));
+  }
+
+  private EndpointGroup groupFor(Picker p, PickContext context) {
+    String zone = context.zone();
+    return zone == null || zone.equals(localZone) ? p.local : p.groupForZone(zone);
+  }
+
+  private Pick handOut(Picker p, int indexInAll) {
+    if (pool == null) {
+      return p.sharedHandles[indexInAll];
+    }
+    return pool.acquire(p.all.endpoints[indexInAll], p.all.states[indexInAll]);
+  }
+
+  private NoEndpointException noEndpoint(Picker p) {
+    if (p == null) {
+      return new NoEndpointException(configuredService, NoEndpointException.Reason.NO_SNAPSHOT_YET,
+          "no endpoints received yet");
+    }
+    return new NoEndpointException(p.snapshot.key(), p.emptyReason, p.emptyDetail);
+  }
+
+  /**
+   * The slow path: the first choice is ejected, warming up or excluded. Asks the policy for
+   * alternatives, then scans the group, then all endpoints; a retry that has tried everything gets a
+   * tried endpoint again rather than an error.
+   */
+  private int choose(Picker p, EndpointGroup first, PickContext context, int firstChoice) {
+    long now = ticker.read();
+    int total = p.all.size();
+    boolean panic = outlier.inPanic(total - ejectedCount.get(), total);
+    EndpointGroup group = first;
+    int i = firstChoice;
+    while (true) {
+      for (int attempt = 1; ; attempt++) {
+        if (usable(group.states[i], context, now, panic, true)) {
+          return group.indexInAll[i];
+        }
+        if (attempt > MAX_RESELECTS) {
+          break;
+        }
+        i = group.selector.reselect(context, attempt);
+      }
+      int n = group.size();
+      int start = context.hasHashKey()
+          ? (int) ((context.hashKey() >>> 1) % n)
+          : ThreadLocalRandom.current().nextInt(n);
+      for (int k = 0; k < n; k++) {
+        int j = (start + k) % n;
+        if (usable(group.states[j], context, now, panic, false)) {
+          return group.indexInAll[j];
+        }
+      }
+      if (group == p.all) {
+        break;
+      }
+      group = p.all;
+      i = group.selector.select(context);
+    }
+    if (context.hasExclusions()) {
+      PickContext again = context.withoutExclusions();
+      EndpointGroup home = groupFor(p, again);
+      return choose(p, home, again, home.selector.select(again));
+    }
+    throw new NoEndpointException(p.snapshot.key(), NoEndpointException.Reason.ALL_EJECTED,
+        "all " + total + " usable endpoints are ejected by outlier detection");
+  }
+
+  /**
+   * Whether a pick may return this endpoint now; ends an ejection or a warm-up that has run out.
+   *
+   * @param admit whether to apply slow start's admission draw (not while scanning as a last resort)
+   */
+  private boolean usable(EndpointState s, PickContext context, long now, boolean panic, boolean admit) {
+    if (context.hasExclusions() && context.excluded().contains(s.id)) {
+      return false;
+    }
+    int flags = s.flags;
+    if ((flags & EndpointState.EJECTED) != 0) {
+      if (s.ejectionOver(now)) {
+        if (s.clearEjected()) {
+          ejectedCount.decrementAndGet();
+        }
+      } else if (!panic) {
+        return false;
+      }
+    }
+    if ((flags & EndpointState.WARMING) != 0) {
+      double factor = slowStart.factor(now - s.joinedAt);
+      if (factor >= 1.0) {
+        s.endWarmUp();
+      } else if (admit && ThreadLocalRandom.current().nextDouble() >= factor) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The sticky target of the context's key when still usable, else a new one that the key moves to. */
+  private int stickyChoice(Picker p, EndpointGroup group, PickContext context) {
+    Object key = context.affinityKey();
+    EndpointState known = p.sticky.get(key);
+    if (known != null) {
+      Integer index = p.indexOf.get(known);
+      if (index != null && stillSticky(known, context)) {
+        return index;
+      }
+    }
+    int i = group.selector.select(context);
+    int chosen = group.states[i].flags == 0 && !context.hasExclusions()
+        ? group.indexInAll[i]
+        : choose(p, group, context, i);
+    EndpointState winner = p.sticky.stick(key, p.all.states[chosen],
+        s -> p.indexOf.containsKey(s) && stillSticky(s, context));
+    Integer index = p.indexOf.get(winner);
+    return index != null ? index : chosen;
+  }
+
+  private boolean stillSticky(EndpointState s, PickContext context) {
+    if (context.hasExclusions() && context.excluded().contains(s.id)) {
+      return false;
+    }
+    return !s.isEjected() || s.ejectionOver(ticker.read());
+  }
+
+  // ---------------------------------------------------------------- outcomes (any thread)
+
+  @Override
+  public void record(EndpointState s, Outcome outcome, long latencyNanos) {
+    switch (outcome) {
+      case SUCCESS -> {
+        s.recordSuccess();
+        if (policy == Policy.PEAK_EWMA) {
+          s.recordLatency(latencyNanos, ticker.read(), latencyDecayNanos, false);
+        }
+      }
+      case FAILURE -> {
+        if (policy == Policy.PEAK_EWMA) {
+          // A fast failure must not make a broken pod look attractive: failures only raise the average.
+          s.recordLatency(latencyNanos, ticker.read(), latencyDecayNanos, true);
+        }
+        if (outlier.enabled() && s.recordFailure() >= outlier.consecutiveFailures()) {
+          eject(s);
+        }
+      }
+      case CONNECT_FAILURE -> {
+        if (outlier.enabled()
+            && (outlier.ejectOnConnectFailure() || s.recordFailure() >= outlier.consecutiveFailures())) {
+          eject(s);
+        }
+      }
+      case CANCELLED -> { }
+    }
+  }
+
+  private void eject(EndpointState s) {
+    if (s.isEjected() || s.isRetired()) {
+      return;
+    }
+    Picker p = picker;
+    int total = p == null || p.all == null ? 0 : p.all.size();
+    int max = outlier.maxEjected(total);
+    int count;
+    do {
+      count = ejectedCount.get();
+      if (count >= max) {
+        return;
+      }
+    } while (!ejectedCount.compareAndSet(count, count + 1));
+    if (!s.eject(ticker.read(), outlier.baseEjectionTime().toNanos(), outlier::ejectionTimeNanos)) {
+      ejectedCount.decrementAndGet();
+      return;
+    }
+    if (s.isRetired() && s.clearEjected()) {
+      ejectedCount.decrementAndGet(); // removed from the Service while we ejected it
+    }
+  }
+
+  // ---------------------------------------------------------------- for tests in this package
+
+  EndpointState stateOf(Endpoint endpoint) {
+    Picker p = picker;
+    if (p == null || p.all == null) {
+      return null;
+    }
+    for (int i = 0; i < p.all.size(); i++) {
+      if (p.all.endpoints[i].hostPort().equals(endpoint.hostPort())) {
+        return p.all.states[i];
+      }
+    }
+    return null;
+  }
+
+  int ejectedCount() {
+    return ejectedCount.get();
+  }
+
+  PickPool pool() {
+    return pool;
+  }
+
+  Picker currentPicker() {
+    return picker;
+  }
+}

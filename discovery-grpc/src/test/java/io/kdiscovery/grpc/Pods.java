@@ -12,6 +12,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -86,26 +88,34 @@ final class Pods implements AutoCloseable {
     delays.put(name, delay);
   }
 
-  /** Shuts the pod down gracefully: calls under way complete, new ones are refused. */
-  void stop(String name) {
-    Server server = servers.remove(name);
-    if (server == null) {
-      return;
+  /**
+   * Shuts the pods down gracefully, all at once: calls under way complete, new ones are refused, and
+   * each server waits (at most 10 s) for its clients to close their connections.
+   */
+  void stop(String... names) {
+    List<Server> stopping = new ArrayList<>();
+    for (String name : names) {
+      Server server = servers.remove(name);
+      if (server != null) {
+        server.shutdown();
+        stopping.add(server);
+      }
     }
-    server.shutdown();
-    try {
-      if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+    for (Server server : stopping) {
+      try {
+        if (!server.awaitTermination(10, TimeUnit.SECONDS)) {
+          server.shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
         server.shutdownNow();
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      server.shutdownNow();
     }
   }
 
   @Override
   public void close() {
-    servers.keySet().forEach(this::stop);
+    stop(servers.keySet().toArray(String[]::new));
     slowAnswers.shutdownNow();
   }
 

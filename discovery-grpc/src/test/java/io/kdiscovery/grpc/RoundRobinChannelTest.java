@@ -79,9 +79,7 @@ class RoundRobinChannelTest {
       try (var handle = cluster.discovery.open("hostnames.default:80")) {
         await().atMost(Duration.ofSeconds(5)).until(() -> handle.snapshot().orElseThrow().endpoints().size() == 3);
       }
-      for (int i = 1; i <= 3; i++) {
-        cluster.pods.stop(pod(i));
-      }
+      cluster.pods.stop(pod(1), pod(2), pod(3));
       long afterRollout = load.total();
       await().atMost(Duration.ofSeconds(10)).until(() -> load.total() > afterRollout + 300);
       load.stop();
@@ -95,9 +93,7 @@ class RoundRobinChannelTest {
   void scaledToZeroCallsFailFastWithUnavailableAndScaledBackTheySucceedAgain() {
     // A real scale to zero deletes the pods: their slice entries go, then the processes.
     cluster.publish(s -> s);
-    for (int i = 1; i <= 3; i++) {
-      cluster.pods.stop(pod(i));
-    }
+    cluster.pods.stop(pod(1), pod(2), pod(3));
 
     await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
       StatusRuntimeException failure = catchThrowableOfType(StatusRuntimeException.class, () -> Whoami.call(channel));

@@ -13,7 +13,10 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.grpc.stub.MetadataUtils;
+import io.kdiscovery.testing.Hostnames;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -203,6 +206,25 @@ class KDiscoveryPolicyTest {
     Map<String, Integer> spread = Cluster.spread(channel, 300);
 
     assertThat(spread.getOrDefault(pod(3), 0)).isLessThan(30);
+  }
+
+  @Test
+  void withPreferCloseCallsStayInTheClientsZone() {
+    cluster.pods.start(pod(4), ip(4));
+    cluster.api.apply(new ServiceBuilder(Hostnames.service()).editSpec().withTrafficDistribution("PreferClose").endSpec().build());
+    EndpointSliceBuilder slice = new EndpointSliceBuilder(Hostnames.slice(Cluster.SLICE).port("default", cluster.pods.port()).build())
+        .withEndpoints();
+    for (int i = 1; i <= 4; i++) {
+      slice.addNewEndpoint().withAddresses(ip(i)).withZone(i <= 2 ? "zone-a" : "zone-b")
+          .withNewConditions().withReady(true).endConditions()
+          .withNewTargetRef().withKind("Pod").withName(pod(i)).withNamespace("default").endTargetRef()
+          .endEndpoint();
+    }
+    cluster.api.apply(slice.build());
+    ManagedChannel channel = channel("policy=round_robin,localZone=zone-b");
+
+    await().atMost(Duration.ofSeconds(2)).until(() -> Cluster.spread(channel, 20).keySet().equals(Set.of(pod(3), pod(4))));
+    assertThat(Cluster.spread(channel, 200)).containsOnlyKeys(pod(3), pod(4));
   }
 
   @Test

@@ -46,12 +46,14 @@ public final class ClusterIpContrast {
       }
       rows.add(row("one channel, kubernetes:/// + round_robin", calls, 1,
           () -> cluster.channel("round_robin")));
+      rows.add(row("one channel, kubernetes:/// + kdiscovery (least_request)", calls, 1,
+          () -> cluster.channel("kdiscovery")));
     }
     System.out.printf("%d calls per line, one after another, after %d uncounted warm-up calls per channel;"
         + " calls answered by each pod%n", calls, WARM_UP_CALLS);
-    System.out.printf("%-52s %12s %12s %12s%n", "", pod(1), pod(2), pod(3));
+    System.out.printf("%-58s %12s %12s %12s%n", "", pod(1), pod(2), pod(3));
     for (String[] row : rows) {
-      System.out.printf("%-52s %12s %12s %12s%n", (Object[]) row);
+      System.out.printf("%-58s %12s %12s %12s%n", (Object[]) row);
     }
   }
 

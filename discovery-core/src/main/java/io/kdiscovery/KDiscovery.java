@@ -1,6 +1,7 @@
 package io.kdiscovery;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.kdiscovery.balancing.LoadBalancer;
 import io.kdiscovery.model.ServiceKey;
 import io.kdiscovery.source.Backoff;
 import io.kdiscovery.source.EndpointSource;
@@ -83,6 +84,21 @@ public final class KDiscovery implements AutoCloseable {
    */
   public ServiceHandle open(String target) {
     return table.open(ServiceKey.parse(target, defaultNamespace()));
+  }
+
+  /**
+   * Opens {@code target} (see {@link #open(String)}) and binds it to a load balancer built from
+   * {@code balancer}: picks always use the latest snapshot.
+   */
+  public BalancedService balance(String target, LoadBalancer.Builder balancer) {
+    return balance(ServiceKey.parse(target, defaultNamespace()), balancer);
+  }
+
+  /** Opens {@code key} and binds it to a load balancer built from {@code balancer}. */
+  public BalancedService balance(ServiceKey key, LoadBalancer.Builder balancer) {
+    Objects.requireNonNull(balancer, "balancer");
+    LoadBalancer built = balancer.service(key).build();
+    return new BalancedService(table.open(key), built);
   }
 
   /**

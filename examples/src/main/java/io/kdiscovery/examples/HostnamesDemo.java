@@ -1,19 +1,22 @@
 package io.kdiscovery.examples;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.kdiscovery.BalancedService;
 import io.kdiscovery.KDiscovery;
+import io.kdiscovery.balancing.LoadBalancer;
+import io.kdiscovery.balancing.Pick;
+import io.kdiscovery.balancing.Policy;
 import io.kdiscovery.model.Endpoint;
 import io.kdiscovery.model.ServiceSnapshot;
-import io.kdiscovery.table.ServiceHandle;
 import io.kdiscovery.table.Subscription;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -33,12 +36,17 @@ public final class HostnamesDemo {
   private static final Duration WAIT = Duration.ofSeconds(10);
 
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private final PrintStream out;
 
-  public static void main(String[] args) throws Exception {
-    new HostnamesDemo().run();
+  HostnamesDemo(PrintStream out) {
+    this.out = out;
   }
 
-  private void run() throws IOException, InterruptedException {
+  public static void main(String[] args) throws Exception {
+    new HostnamesDemo(System.out).run();
+  }
+
+  void run() throws IOException, InterruptedException {
     try (EmbeddedCluster cluster = new EmbeddedCluster();
          HostnamePod pod1 = new HostnamePod("hostnames-7d4c9-x2k8p", "127.0.0.11", POD_PORT);
          HostnamePod pod2 = new HostnamePod("hostnames-7d4c9-m5q7r", "127.0.0.12", POD_PORT);
@@ -53,40 +61,43 @@ public final class HostnamesDemo {
       pods.put(pod3, true);
       cluster.publishEndpoints("hostnames", "default", POD_PORT, pods);
 
-      try (ServiceHandle hostnames = discovery.open("hostnames:80")) {
+      try (BalancedService hostnames = discovery.balance("hostnames:80",
+          LoadBalancer.builder().policy(Policy.ROUND_ROBIN))) {
         step("kubectl get endpoints hostnames — as kdiscovery sees it");
         ServiceSnapshot snapshot = hostnames.awaitSnapshot(WAIT);
         print(snapshot);
-        requests(snapshot, 6);
+        requests(hostnames, 6);
 
         step(pod2.name() + " fails its readinessProbe");
         pods.put(pod2, false);
         cluster.publishEndpoints("hostnames", "default", POD_PORT, pods);
-        snapshot = awaitSnapshot(hostnames, s -> s.readyEndpoints().size() == 2);
-        print(snapshot);
-        requests(snapshot, 6);
+        print(awaitSnapshot(hostnames, s -> s.readyEndpoints().size() == 2));
+        requests(hostnames, 6);
 
         step("a fourth pod joins on 127.0.0.14");
         try (HostnamePod pod4 = new HostnamePod("hostnames-7d4c9-k3j6v", "127.0.0.14", POD_PORT)) {
           pods.put(pod4, true);
           cluster.publishEndpoints("hostnames", "default", POD_PORT, pods);
-          snapshot = awaitSnapshot(hostnames, s -> s.readyEndpoints().size() == 3);
-          print(snapshot);
-          requests(snapshot, 6);
+          print(awaitSnapshot(hostnames, s -> s.readyEndpoints().size() == 3));
+          requests(hostnames, 6);
         }
       }
     }
   }
 
-  private static ServiceSnapshot awaitSnapshot(ServiceHandle handle, Predicate<ServiceSnapshot> condition)
+  /** Waits until the balancer picks from a snapshot that meets {@code condition}. */
+  private static ServiceSnapshot awaitSnapshot(BalancedService service, Predicate<ServiceSnapshot> condition)
       throws InterruptedException {
     long deadline = System.nanoTime() + WAIT.toNanos();
     BlockingQueue<ServiceSnapshot> seen = new LinkedBlockingQueue<>();
-    Subscription subscription = handle.subscribe(seen::add);
+    Subscription subscription = service.handle().subscribe(seen::add);
     try {
       while (System.nanoTime() < deadline) {
         ServiceSnapshot next = seen.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
         if (next != null && condition.test(next)) {
+          while (service.balancer().snapshot().version() < next.version()) {
+            Thread.onSpinWait(); // its own subscription hands the balancer the same snapshot
+          }
           return next;
         }
       }
@@ -96,29 +107,39 @@ public final class HostnamesDemo {
     throw new IllegalStateException("the table did not reach the expected state within " + WAIT);
   }
 
-  private static void step(String title) {
-    System.out.println();
-    System.out.println("== " + title);
+  private void step(String title) {
+    out.println();
+    out.println("== " + title);
   }
 
-  private static void print(ServiceSnapshot snapshot) {
-    System.out.printf("%s (version %d): %s%n", snapshot.key(), snapshot.version(),
+  private void print(ServiceSnapshot snapshot) {
+    out.printf("%s (version %d): %s%n", snapshot.key(), snapshot.version(),
         String.join(",", snapshot.readyEndpoints().stream().map(Endpoint::hostPort).toList()));
     for (Endpoint endpoint : snapshot.endpoints()) {
-      System.out.printf("  %-22s %-24s %s%n", endpoint.hostPort(), endpoint.podName(),
+      out.printf("  %-22s %-24s %s%n", endpoint.hostPort(), endpoint.podName(),
           endpoint.conditions().ready() ? "ready" : "not ready");
     }
   }
 
-  /** Sends requests straight to the pods, a pick per request, without a Service VIP in between. */
-  private void requests(ServiceSnapshot snapshot, int count) throws IOException, InterruptedException {
-    List<Endpoint> ready = snapshot.readyEndpoints();
+  /**
+   * Sends requests straight to the pods, without a Service VIP in between: a pick per request, and
+   * each pick completed with how the request went, which feeds passive health.
+   */
+  private void requests(BalancedService service, int count) throws IOException, InterruptedException {
     for (int i = 0; i < count; i++) {
-      Endpoint endpoint = ready.get(i % ready.size());
-      HttpResponse<String> response = http.send(
-          HttpRequest.newBuilder(URI.create("http://" + endpoint.hostPort() + "/")).timeout(WAIT).build(),
-          HttpResponse.BodyHandlers.ofString());
-      System.out.printf("  GET http://%s/ -> %s%n", endpoint.hostPort(), response.body().strip());
+      Pick pick = service.pick();
+      Endpoint endpoint = pick.endpoint();
+      long start = System.nanoTime();
+      try {
+        HttpResponse<String> response = http.send(
+            HttpRequest.newBuilder(URI.create("http://" + endpoint.hostPort() + "/")).timeout(WAIT).build(),
+            HttpResponse.BodyHandlers.ofString());
+        pick.success(System.nanoTime() - start);
+        out.printf("  GET http://%s/ -> %s%n", endpoint.hostPort(), response.body().strip());
+      } catch (IOException e) {
+        pick.failure(System.nanoTime() - start);
+        throw e;
+      }
     }
   }
 }

@@ -1,0 +1,105 @@
+package io.kdiscovery;
+
+import io.kdiscovery.balancing.LoadBalancer;
+import io.kdiscovery.balancing.NoEndpointException;
+import io.kdiscovery.balancing.Pick;
+import io.kdiscovery.balancing.PickContext;
+import io.kdiscovery.model.ServiceKey;
+import io.kdiscovery.model.ServiceSnapshot;
+import io.kdiscovery.table.ServiceHandle;
+import io.kdiscovery.table.Subscription;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A Service port's live table bound to a {@link LoadBalancer}: every new snapshot reaches the
+ * balancer as soon as the table has it, and each request asks for a pick.
+ *
+ * <pre>{@code
+ * try (BalancedService hostnames = discovery.balance("hostnames.default:80", LoadBalancer.builder())) {
+ *   hostnames.awaitSnapshot(Duration.ofSeconds(5));
+ *   Pick pick = hostnames.pick();
+ *   long start = System.nanoTime();
+ *   try {
+ *     call(pick.endpoint());                      // the request itself, straight to the pod
+ *     pick.success(System.nanoTime() - start);
+ *   } catch (IOException e) {
+ *     pick.failure(System.nanoTime() - start);
+ *   }
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe: {@link #pick} may be called from any number of threads and follows the balancer's
+ * contract (lock-free, allocation-free for the plain call). Closing releases the Service's table.
+ */
+public final class BalancedService implements AutoCloseable {
+
+  private final ServiceHandle handle;
+  private final LoadBalancer balancer;
+  private final Subscription subscription;
+  private final CompletableFuture<ServiceSnapshot> firstUpdate = new CompletableFuture<>();
+
+  BalancedService(ServiceHandle handle, LoadBalancer balancer) {
+    this.handle = handle;
+    this.balancer = balancer;
+    // The table delivers one snapshot at a time per subscription: the balancer's single updater.
+    this.subscription = handle.subscribe(snapshot -> {
+      balancer.update(snapshot);
+      firstUpdate.complete(snapshot);
+    });
+  }
+
+  public ServiceKey key() {
+    return handle.key();
+  }
+
+  /**
+   * Waits until the balancer holds the Service's first complete snapshot.
+   *
+   * @throws io.kdiscovery.table.SnapshotTimeoutException after {@code timeout}
+   */
+  public ServiceSnapshot awaitSnapshot(Duration timeout) {
+    try {
+      return firstUpdate.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException | ExecutionException e) {
+      handle.awaitSnapshot(Duration.ZERO); // throws the table's timeout, which says why
+      return firstUpdate.join(); // the table had one: the balancer has it the next moment
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for " + handle.key(), e);
+    }
+  }
+
+  /**
+   * Picks the endpoint for one request; see {@link Pick} for what to do with it.
+   *
+   * @throws NoEndpointException naming the Service and the reason when there is none to pick
+   */
+  public Pick pick() {
+    return balancer.pick();
+  }
+
+  /** Picks with a request context: an affinity or hash key, the caller's zone, endpoints to avoid. */
+  public Pick pick(PickContext context) {
+    return balancer.pick(context);
+  }
+
+  /** The balancer itself. */
+  public LoadBalancer balancer() {
+    return balancer;
+  }
+
+  /** The table handle, for its status and for subscribing to snapshots. */
+  public ServiceHandle handle() {
+    return handle;
+  }
+
+  @Override
+  public void close() {
+    subscription.close();
+    handle.close();
+  }
+}

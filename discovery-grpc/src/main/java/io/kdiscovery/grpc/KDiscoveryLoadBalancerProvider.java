@@ -10,9 +10,10 @@ import java.util.Map;
  * The {@code kdiscovery} load-balancing policy for channels to {@code kubernetes:} targets: each call
  * is sent to the pod discovery-core's balancer picks, and its outcome (status and latency, from a
  * stream tracer) is reported back, so least-request and peak-EWMA see real load and failing pods are
- * ejected.
+ * ejected. Thread-safe; each channel gets its own policy instance, run in the channel's
+ * synchronization context.
  *
- * <p>Thread-safe; registered through {@code META-INF/services}. Select it in the service config:
+ * <p>Registered through {@code META-INF/services}. Select it in the service config:
  *
  * <pre>{@code
  * {"loadBalancingConfig": [{"kdiscovery": {"policy": "least_request", "affinityMetadataKey": "x-user-id"}}]}

@@ -7,6 +7,8 @@ import io.grpc.ManagedChannelBuilder;
 import io.kdiscovery.KDiscovery;
 import io.kdiscovery.testing.ApiServer;
 import io.kdiscovery.testing.Hostnames;
+import org.awaitility.Awaitility;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -87,6 +89,9 @@ final class Cluster implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
+    // Every resolver releases its hold on the Service when its channel terminates: no watch leaks.
+    Awaitility.await("no Service still watched after every channel terminated")
+        .atMost(Duration.ofSeconds(5)).until(() -> discovery.table().services().isEmpty());
     pods.close();
     discovery.close();
     api.close();

@@ -75,12 +75,18 @@ final class KubernetesNameResolver extends NameResolver {
       throw new IllegalStateException("already started");
     }
     this.listener = listener;
-    handle = discovery.open(target.key());
-    subscription = handle.subscribe(snapshot -> syncContext.execute(() -> onSnapshot(snapshot)));
+    try {
+      handle = discovery.open(target.key());
+      subscription = handle.subscribe(snapshot -> syncContext.execute(() -> onSnapshot(snapshot)));
+    } catch (RuntimeException e) { // a closed KDiscovery, say: fail the calls, not the channel
+      report(Status.UNAVAILABLE.withDescription("cannot watch Service " + describe(target.key()) + ": " + e)
+          .withCause(e));
+      return;
+    }
     if (timer != null) {
       // With no answer from the API server the channel would queue calls until their deadlines;
       // after the grace period it learns why instead, and calls without waitForReady fail fast.
-      graceTimer = syncContext.schedule(this::reportIfStillUnresolved,
+      graceTimer = syncContext.schedule(this::onGracePeriodOver,
           firstSnapshotGrace.toNanos(), TimeUnit.NANOSECONDS, timer);
     }
   }
@@ -97,20 +103,19 @@ final class KubernetesNameResolver extends NameResolver {
     push();
   }
 
-  /** The table is live, so a refresh only re-sends what it shows now. */
+  /**
+   * The table is live, so a refresh only re-sends what it shows now. Before the first snapshot it
+   * does nothing: the grace period's timer reports a silent API server.
+   */
   @Override
   public void refresh() {
-    if (shutdown || listener == null) {
+    if (shutdown || listener == null || current == null) {
       return;
     }
-    if (current == null) {
-      reportIfStillUnresolved();
-    } else {
-      push();
-    }
+    push();
   }
 
-  private void reportIfStillUnresolved() {
+  private void onGracePeriodOver() {
     graceTimer = null;
     if (shutdown || current != null) {
       return;

@@ -173,6 +173,26 @@ class KubernetesNameResolverTest {
   }
 
   @Test
+  void aClosedKDiscoveryFailsTheCallsNotTheChannel() {
+    discovery.close();
+
+    startResolver();
+
+    assertThat(listener.lastError().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(listener.lastError().getDescription()).startsWith("cannot watch Service default/hostnames port 80: ");
+  }
+
+  @Test
+  void aRefreshBeforeTheFirstSnapshotReportsNothing() {
+    api.proxy().stop();
+    startResolver();
+
+    syncContext.execute(resolver::refresh);
+
+    assertThat(listener.results()).isEmpty();
+  }
+
+  @Test
   void shutdownReleasesTheServiceWatch() {
     api.apply(Hostnames.slice("hostnames-abc").ready("hostnames-1", "10.244.0.5").build());
     startResolver();

@@ -220,6 +220,14 @@ class EndpointTableTest {
       await().atMost(WAIT).until(() -> handle.status().state() == SourceStatus.State.SYNCED);
       assertThat(handle.status().staleness(now[0])).isZero();
       assertThat(handle.snapshot()).contains(good); // unchanged state: same version
+      assertThat(table.services()).singleElement()
+          .satisfies(watched -> assertThat(watched.reconnects()).isEqualTo(1));
+
+      source.fail(HOSTNAMES, "connection refused");
+      source.fail(HOSTNAMES, "connection refused again"); // one outage, however many failures
+      source.publish(HOSTNAMES, pods("10.244.0.5"));
+      await().atMost(WAIT).until(() -> table.services().get(0).reconnects() == 2);
+      assertThat(handle.status().state()).isEqualTo(SourceStatus.State.SYNCED);
     }
   }
 

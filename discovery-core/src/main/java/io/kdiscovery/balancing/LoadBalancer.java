@@ -7,6 +7,7 @@ import io.kdiscovery.model.ServiceKey;
 import io.kdiscovery.model.ServiceSnapshot;
 import io.kdiscovery.time.Ticker;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -58,6 +59,16 @@ public interface LoadBalancer {
 
   /** The snapshot the current picks are made from, or null before the first {@link #update}. */
   ServiceSnapshot snapshot();
+
+  /**
+   * What the balancer knows now about each usable endpoint of its snapshot (requests in flight,
+   * ejection), for diagnostics; empty before the first {@link #update}. Allocates; not for the
+   * request path.
+   */
+  List<EndpointHealth> health();
+
+  /** How many ejections outlier detection has made since the balancer was built. */
+  long ejections();
 
   /** A builder with the defaults: round robin, default outlier detection, no slow start. */
   static Builder builder() {

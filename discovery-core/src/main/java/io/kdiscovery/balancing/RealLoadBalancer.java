@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
@@ -57,6 +58,7 @@ final class RealLoadBalancer implements LoadBalancer, OutcomeSink {
   private final PickPool pool;
   private final Function<EndpointGroup, Selector> selectors;
   private final AtomicInteger ejectedCount = new AtomicInteger();
+  private final AtomicLong ejectionsTotal = new AtomicLong();
 
   private volatile Picker picker;
 
@@ -180,6 +182,28 @@ final class RealLoadBalancer implements LoadBalancer, OutcomeSink {
   public ServiceSnapshot snapshot() {
     Picker p = picker;
     return p == null ? null : p.snapshot;
+  }
+
+  @Override
+  public List<EndpointHealth> health() {
+    Picker p = picker;
+    if (p == null || p.all == null) {
+      return List.of();
+    }
+    long now = ticker.read();
+    List<EndpointHealth> health = new ArrayList<>(p.all.size());
+    for (int i = 0; i < p.all.size(); i++) {
+      EndpointState s = p.all.states[i];
+      boolean ejected = s.isEjected() && !s.ejectionOver(now);
+      Duration left = ejected ? Duration.ofNanos(s.ejectedUntil - now) : Duration.ZERO;
+      health.add(new EndpointHealth(p.all.endpoints[i], s.inFlight(), ejected, left, s.ejections()));
+    }
+    return List.copyOf(health);
+  }
+
+  @Override
+  public long ejections() {
+    return ejectionsTotal.get();
   }
 
   // ---------------------------------------------------------------- request side (any thread)
@@ -372,6 +396,7 @@ final class RealLoadBalancer implements LoadBalancer, OutcomeSink {
       ejectedCount.decrementAndGet();
       return;
     }
+    ejectionsTotal.incrementAndGet();
     if (s.isRetired() && s.clearEjected()) {
       ejectedCount.decrementAndGet(); // removed from the Service while we ejected it
     }

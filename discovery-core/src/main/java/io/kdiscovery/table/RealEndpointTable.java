@@ -118,7 +118,7 @@ final class RealEndpointTable implements EndpointTable {
     List<WatchedService> views = new ArrayList<>();
     synchronized (lock) {
       for (TableEntry entry : entries.values()) {
-        views.add(new WatchedService(entry.key, entry.snapshot(), entry.status(), entry.users));
+        views.add(new WatchedService(entry.key, entry.snapshot(), entry.status(), entry.users, entry.reconnects()));
       }
     }
     views.sort(Comparator.comparing(WatchedService::key));

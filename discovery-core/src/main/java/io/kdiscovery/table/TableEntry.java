@@ -33,6 +33,7 @@ final class TableEntry implements EndpointSource.Listener {
 
   private volatile ServiceSnapshot snapshot;
   private volatile SourceStatus status;
+  private volatile long reconnects; // written on the control thread only
 
   // Control thread only.
   private EndpointSource.Watch watch;
@@ -98,6 +99,7 @@ final class TableEntry implements EndpointSource.Listener {
     if (status.state() != State.SYNCED) {
       if (status.state() == State.DISCONNECTED) {
         log.info("{}: back in step with {} after {}", key, source.name(), status.staleness(now));
+        reconnects++;
       }
       status = new SourceStatus(State.SYNCED, now, now, null);
     } else {
@@ -151,6 +153,11 @@ final class TableEntry implements EndpointSource.Listener {
 
   SourceStatus status() {
     return status;
+  }
+
+  /** How often the source came back in step after losing contact. */
+  long reconnects() {
+    return reconnects;
   }
 
   CompletableFuture<ServiceSnapshot> first() {

@@ -11,5 +11,8 @@ import java.util.Optional;
  * @param snapshot its latest snapshot, empty before the first
  * @param status whether the entry is in step with its source
  * @param users how many handles hold it open
+ * @param reconnects how often the source came back in step after losing contact (an outage of the
+ *     API server or the DNS server), since the entry was opened
  */
-public record WatchedService(ServiceKey key, Optional<ServiceSnapshot> snapshot, SourceStatus status, int users) {}
+public record WatchedService(
+    ServiceKey key, Optional<ServiceSnapshot> snapshot, SourceStatus status, int users, long reconnects) {}

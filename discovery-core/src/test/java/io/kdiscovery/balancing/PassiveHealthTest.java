@@ -68,6 +68,36 @@ class PassiveHealthTest {
   }
 
   @Test
+  void theHealthViewShowsEjectionsAndRequestsInFlight() {
+    RealLoadBalancer balancer = (RealLoadBalancer) LoadBalancer.builder().ticker(ticker)
+        .policy(Policy.LEAST_REQUEST).build();
+    assertThat(balancer.health()).isEmpty();
+    balancer.update(snapshot(1, pods(3)));
+    pickOf(balancer, pod(1)).connectFailure();
+    ticker.advance(Duration.ofSeconds(10));
+    Pick open = pickOf(balancer, pod(2));
+
+    Map<Endpoint, EndpointHealth> byEndpoint = new java.util.HashMap<>();
+    balancer.health().forEach(h -> byEndpoint.put(h.endpoint(), h));
+    assertThat(byEndpoint).containsOnlyKeys(pods(3));
+    assertThat(byEndpoint.get(pod(1)).ejected()).isTrue();
+    assertThat(byEndpoint.get(pod(1)).ejectedFor()).isEqualTo(Duration.ofSeconds(20));
+    assertThat(byEndpoint.get(pod(1)).ejections()).isEqualTo(1);
+    assertThat(byEndpoint.get(pod(2)).inFlight()).isEqualTo(1);
+    assertThat(byEndpoint.get(pod(2)).ejected()).isFalse();
+    assertThat(byEndpoint.get(pod(2)).ejectedFor()).isEqualTo(Duration.ZERO);
+    assertThat(balancer.ejections()).isEqualTo(1);
+
+    open.success(1_000);
+    ticker.advance(Duration.ofSeconds(20));
+    assertThat(balancer.health()).allSatisfy(h -> {
+      assertThat(h.ejected()).isFalse();
+      assertThat(h.inFlight()).isZero();
+    });
+    assertThat(balancer.ejections()).isEqualTo(1);
+  }
+
+  @Test
   void anEjectedEndpointReturnsWhenItsEjectionTimeIsOver() {
     RealLoadBalancer balancer = balancer(OutlierDetection.defaults(), 3);
     pickOf(balancer, pod(1)).connectFailure();

@@ -90,6 +90,9 @@ class EndpointTableTest {
       ServiceSnapshot first = handle.awaitSnapshot(WAIT);
       assertThat(first.version()).isEqualTo(1);
       assertThat(first.createdAt()).isEqualTo(clock.instant());
+      // A listener that falls behind skips to the newest snapshot (its contract), so let the first
+      // delivery land before publishing more; otherwise a busy machine coalesces v1 away.
+      await().atMost(WAIT).until(() -> listener.last() != null);
 
       source.publish(HOSTNAMES, pods("10.244.0.5", "10.244.0.6"));
       source.publish(HOSTNAMES, pods("10.244.0.6"));
@@ -217,6 +220,14 @@ class EndpointTableTest {
       await().atMost(WAIT).until(() -> handle.status().state() == SourceStatus.State.SYNCED);
       assertThat(handle.status().staleness(now[0])).isZero();
       assertThat(handle.snapshot()).contains(good); // unchanged state: same version
+      assertThat(table.services()).singleElement()
+          .satisfies(watched -> assertThat(watched.reconnects()).isEqualTo(1));
+
+      source.fail(HOSTNAMES, "connection refused");
+      source.fail(HOSTNAMES, "connection refused again"); // one outage, however many failures
+      source.publish(HOSTNAMES, pods("10.244.0.5"));
+      await().atMost(WAIT).until(() -> table.services().get(0).reconnects() == 2);
+      assertThat(handle.status().state()).isEqualTo(SourceStatus.State.SYNCED);
     }
   }
 

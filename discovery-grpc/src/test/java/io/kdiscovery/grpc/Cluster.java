@@ -1,0 +1,99 @@
+package io.kdiscovery.grpc;
+
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.kdiscovery.KDiscovery;
+import io.kdiscovery.testing.ApiServer;
+import io.kdiscovery.testing.Hostnames;
+import org.awaitility.Awaitility;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+
+/**
+ * The hostnames scenario for gRPC: the mock API server (CRUD mode) holding the Service and its
+ * EndpointSlice, kdiscovery reading it, and real gRPC servers as the pods. The test changes the
+ * slice as the EndpointSlice controller would, and the channels under test follow.
+ */
+final class Cluster implements AutoCloseable {
+
+  static final String TARGET = "kubernetes:///hostnames.default:80";
+  static final String SLICE = "hostnames-abc";
+
+  final ApiServer api = new ApiServer();
+  final KDiscovery discovery = KDiscovery.builder().kubernetesClient(api.client()).build();
+  final Pods pods = new Pods();
+  private final List<ManagedChannel> channels = new ArrayList<>();
+
+  Cluster() {
+    api.apply(Hostnames.service());
+  }
+
+  /** Starts pods hostnames-1..3 on 127.0.0.11..13 and publishes them ready. */
+  static Cluster withThreeReadyPods() {
+    Cluster cluster = new Cluster();
+    for (int i = 1; i <= 3; i++) {
+      cluster.pods.start(pod(i), ip(i));
+    }
+    cluster.publish(s -> s.ready(pod(1), ip(1)).ready(pod(2), ip(2)).ready(pod(3), ip(3)));
+    return cluster;
+  }
+
+  static String pod(int i) {
+    return "hostnames-" + i;
+  }
+
+  static String ip(int i) {
+    return "127.0.0." + (10 + i);
+  }
+
+  /** Replaces the Service's slice with the endpoints {@code endpoints} adds, on the pods' port. */
+  void publish(UnaryOperator<Hostnames.SliceBuilder> endpoints) {
+    api.apply(endpoints.apply(Hostnames.slice(SLICE).port("default", pods.port())).build());
+  }
+
+  /** A channel to {@link #TARGET} through this cluster's kdiscovery, with the given policy. */
+  ManagedChannel channel(String policy) {
+    return channel(TARGET, b -> b.defaultLoadBalancingPolicy(policy));
+  }
+
+  ManagedChannel channel(String target, UnaryOperator<ManagedChannelBuilder<?>> configure) {
+    ManagedChannelBuilder<?> builder = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
+        .setNameResolverArg(KubernetesNameResolverProvider.KDISCOVERY, discovery);
+    ManagedChannel channel = configure.apply(builder).build();
+    channels.add(channel);
+    return channel;
+  }
+
+  /** Makes {@code n} calls one after another and counts the answers per pod. */
+  static Map<String, Integer> spread(ManagedChannel channel, int n) {
+    Map<String, Integer> counts = new TreeMap<>();
+    for (int i = 0; i < n; i++) {
+      counts.merge(Whoami.call(channel), 1, Integer::sum);
+    }
+    return counts;
+  }
+
+  @Override
+  public void close() {
+    for (ManagedChannel channel : channels) {
+      try {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    // Every resolver releases its hold on the Service when its channel terminates: no watch leaks.
+    Awaitility.await("no Service still watched after every channel terminated")
+        .atMost(Duration.ofSeconds(5)).until(() -> discovery.table().services().isEmpty());
+    pods.close();
+    discovery.close();
+    api.close();
+  }
+}

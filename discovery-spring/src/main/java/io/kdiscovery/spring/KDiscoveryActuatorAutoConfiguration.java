@@ -31,8 +31,8 @@ public class KDiscoveryActuatorAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    KDiscoveryEndpoint kdiscoveryEndpoint(KDiscovery discovery) {
-      return new KDiscoveryEndpoint(discovery, Clock.systemUTC());
+    KDiscoveryEndpoint kdiscoveryEndpoint(ServiceDirectory directory) {
+      return new KDiscoveryEndpoint(directory, Clock.systemUTC());
     }
   }
 

@@ -1,7 +1,10 @@
 package io.kdiscovery.spring;
 
-import io.kdiscovery.KDiscovery;
+import io.kdiscovery.BalancedService;
+import io.kdiscovery.balancing.EndpointHealth;
+import io.kdiscovery.balancing.LoadBalancer;
 import io.kdiscovery.model.Endpoint;
+import io.kdiscovery.model.ServiceKey;
 import io.kdiscovery.model.ServiceSnapshot;
 import io.kdiscovery.table.SourceStatus;
 import io.kdiscovery.table.WatchedService;
@@ -9,6 +12,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +20,8 @@ import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 
 /**
  * The Actuator endpoint {@code kdiscovery}: every watched Service port's live table, with each
- * endpoint's conditions and zone, the snapshot's version and age, and the watch's status.
+ * endpoint's conditions and zone, the snapshot's version and age, the watch's status and reconnects,
+ * and, for the Services the load balancer picks from, each endpoint's ejection and requests in flight.
  *
  * <p>Thread-safe; each read takes one consistent snapshot per Service. Exposed over HTTP once
  * {@code management.endpoints.web.exposure.include} names {@code kdiscovery}.
@@ -24,11 +29,11 @@ import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 @org.springframework.boot.actuate.endpoint.annotation.Endpoint(id = "kdiscovery")
 public final class KDiscoveryEndpoint {
 
-  private final KDiscovery discovery;
+  private final ServiceDirectory directory;
   private final Clock clock;
 
-  KDiscoveryEndpoint(KDiscovery discovery, Clock clock) {
-    this.discovery = discovery;
+  KDiscoveryEndpoint(ServiceDirectory directory, Clock clock) {
+    this.directory = directory;
     this.clock = clock;
   }
 
@@ -36,22 +41,37 @@ public final class KDiscoveryEndpoint {
   @ReadOperation
   public Map<String, Object> table() {
     Instant now = clock.instant();
+    Map<ServiceKey, LoadBalancer> balancers = new HashMap<>();
+    for (ServiceDirectory.Entry entry : directory.entries()) {
+      BalancedService balanced = entry.balancedIfPresent();
+      if (balanced != null) {
+        balancers.put(entry.key(), balanced.balancer());
+      }
+    }
     List<Map<String, Object>> services = new ArrayList<>();
-    for (WatchedService watched : discovery.table().services()) {
-      services.add(describe(watched, now));
+    for (WatchedService watched : directory.discovery().table().services()) {
+      services.add(describe(watched, balancers.get(watched.key()), now));
     }
     Map<String, Object> body = new LinkedHashMap<>();
-    body.put("source", discovery.sourceName());
+    body.put("source", directory.discovery().sourceName());
     body.put("services", services);
     return body;
   }
 
-  static Map<String, Object> describe(WatchedService watched, Instant now) {
+  /** One Service port; {@code balancer} is null when no load balancer picks from it. */
+  static Map<String, Object> describe(WatchedService watched, LoadBalancer balancer, Instant now) {
     Map<String, Object> service = new LinkedHashMap<>();
     service.put("service", watched.key().toString());
     service.put("users", watched.users());
-    service.put("status", status(watched.status(), now));
-    watched.snapshot().ifPresent(snapshot -> service.put("snapshot", snapshot(snapshot, now)));
+    Map<String, Object> status = status(watched.status(), now);
+    status.put("reconnects", watched.reconnects());
+    service.put("status", status);
+    Map<String, EndpointHealth> health = new HashMap<>();
+    if (balancer != null) {
+      service.put("ejections", balancer.ejections());
+      balancer.health().forEach(h -> health.put(h.endpoint().hostPort(), h));
+    }
+    watched.snapshot().ifPresent(snapshot -> service.put("snapshot", snapshot(snapshot, health, now)));
     return service;
   }
 
@@ -65,7 +85,8 @@ public final class KDiscoveryEndpoint {
     return map;
   }
 
-  private static Map<String, Object> snapshot(ServiceSnapshot snapshot, Instant now) {
+  private static Map<String, Object> snapshot(ServiceSnapshot snapshot, Map<String, EndpointHealth> health,
+      Instant now) {
     Map<String, Object> map = new LinkedHashMap<>();
     map.put("version", snapshot.version());
     map.put("createdAt", snapshot.createdAt().toString());
@@ -86,6 +107,13 @@ public final class KDiscoveryEndpoint {
       endpoint.put("ready", e.conditions().ready());
       endpoint.put("serving", e.conditions().serving());
       endpoint.put("terminating", e.conditions().terminating());
+      EndpointHealth h = health.get(e.hostPort());
+      if (h != null) { // a usable endpoint of a Service the load balancer picks from
+        endpoint.put("ejected", h.ejected());
+        endpoint.put("ejectedFor", h.ejectedFor().toString());
+        endpoint.put("ejections", h.ejections());
+        endpoint.put("inFlight", h.inFlight());
+      }
       endpoints.add(endpoint);
     }
     map.put("endpoints", endpoints);

@@ -3,7 +3,9 @@ package io.kdiscovery.spring;
 import io.kdiscovery.model.ServiceSnapshot;
 import io.kdiscovery.table.ServiceHandle;
 import io.kdiscovery.table.SourceStatus;
+import io.kdiscovery.table.WatchedService;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
@@ -22,7 +24,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *       the latest snapshot;
  *   <li>{@code kdiscovery.snapshot.age} (gauge, seconds): time since the latest snapshot was published;
  *   <li>{@code kdiscovery.watch.synced} (gauge, 1 or 0): whether the watch is in step with its source;
- *   <li>{@code kdiscovery.watch.staleness} (gauge, seconds): how long the table has gone unconfirmed.
+ *   <li>{@code kdiscovery.watch.staleness} (gauge, seconds): how long the table has gone unconfirmed;
+ *   <li>{@code kdiscovery.watch.reconnects} (counter): how often the watch came back in step after
+ *       losing contact with its source;
+ *   <li>{@code kdiscovery.ejections} (counter): endpoints ejected by outlier detection.
  * </ul>
  *
  * <p>Thread-safe. Gauges of a service id appear when the integration first opens it.
@@ -62,6 +67,22 @@ final class KDiscoveryMetrics implements MeterBinder, PickRecorder {
             h -> h.status().staleness(clock.instant()).toNanos() / 1e9)
         .description("Seconds the table has gone unconfirmed by its source")
         .baseUnit("seconds").tags("service", service, "port", port).register(registry);
+    FunctionCounter.builder("kdiscovery.watch.reconnects", entry, KDiscoveryMetrics::reconnects)
+        .description("Times the watch came back in step with its source after losing contact")
+        .tags("service", service, "port", port).register(registry);
+    FunctionCounter.builder("kdiscovery.ejections", entry,
+            e -> e.balancedIfPresent() == null ? 0 : e.balancedIfPresent().balancer().ejections())
+        .description("Endpoints ejected by outlier detection")
+        .tags("service", service, "port", port).register(registry);
+  }
+
+  private static double reconnects(ServiceDirectory.Entry entry) {
+    for (WatchedService watched : entry.discoveryTable().services()) {
+      if (watched.key().equals(entry.key())) {
+        return watched.reconnects();
+      }
+    }
+    return 0;
   }
 
   private double ageSeconds(ServiceSnapshot snapshot) {

@@ -209,6 +209,11 @@ final class ServiceDirectory implements AutoCloseable {
       return handle;
     }
 
+    /** The table this entry lives in, for its diagnostics. */
+    io.kdiscovery.table.EndpointTable discoveryTable() {
+      return discovery.table();
+    }
+
     /** The latest snapshot, the first waited for up to the configured timeout; null when it did not come. */
     ServiceSnapshot awaitSnapshot() {
       Optional<ServiceSnapshot> latest = handle.snapshot();
@@ -236,6 +241,11 @@ final class ServiceDirectory implements AutoCloseable {
         view = fresh;
       }
       return fresh;
+    }
+
+    /** The balancer if the load balancer has asked for one, else null; never creates it. */
+    BalancedService balancedIfPresent() {
+      return balanced;
     }
 
     /** The kdiscovery balancer of this service id, bound to its table on first use. */

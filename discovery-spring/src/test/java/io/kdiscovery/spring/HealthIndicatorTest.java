@@ -78,6 +78,11 @@ class HealthIndicatorTest {
 
     api.proxy().start();
     await().atMost(WAIT).until(() -> health.health().getStatus().equals(Status.UP));
+
+    // The Actuator endpoint counts the outage as one reconnect of the watch.
+    assertThat(KDiscoveryEndpoint.describe(discovery.table().services().get(0), null, later.instant()))
+        .extractingByKey("status").asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
+        .containsEntry("state", "SYNCED").containsEntry("reconnects", 1L);
   }
 
   private void apiServerGoesAway() {

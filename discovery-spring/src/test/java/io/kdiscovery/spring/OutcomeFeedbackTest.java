@@ -8,8 +8,11 @@ import io.kdiscovery.spring.testing.Pods;
 import io.kdiscovery.spring.testing.WebService;
 import io.kdiscovery.testing.ApiServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -78,6 +81,26 @@ class OutcomeFeedbackTest {
         .isEqualTo(1.0);
     assertThat(meters.get("kdiscovery.picks").tags("service", "web", "outcome", "success").counter().count())
         .isEqualTo(29.0);
+    assertThat(meters.get("kdiscovery.ejections").tags("service", "web").functionCounter().count()).isEqualTo(1.0);
+
+    // The Actuator endpoint shows the ejection while the API server still lists the pod as ready.
+    Map<String, Object> web = webTable(new KDiscoveryEndpoint(app.getBean(ServiceDirectory.class), Clock.systemUTC()));
+    assertThat(web).containsEntry("ejections", 1L);
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> endpoints = (List<Map<String, Object>>) ((Map<String, Object>) web.get("snapshot"))
+        .get("endpoints");
+    assertThat(endpoints).filteredOn(e -> e.get("pod").equals("web-3")).singleElement().satisfies(dead -> {
+      assertThat(dead).containsEntry("ready", true).containsEntry("ejected", true).containsEntry("ejections", 1);
+      assertThat(Duration.parse((String) dead.get("ejectedFor"))).isPositive().isLessThanOrEqualTo(Duration.ofSeconds(30));
+    });
+    assertThat(endpoints).filteredOn(e -> !e.get("pod").equals("web-3"))
+        .hasSize(2).allSatisfy(live -> assertThat(live).containsEntry("ejected", false).containsEntry("inFlight", 0));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> webTable(KDiscoveryEndpoint endpoint) {
+    List<Map<String, Object>> services = (List<Map<String, Object>>) endpoint.table().get("services");
+    return services.stream().filter(s -> s.get("service").equals("web.default:80")).findFirst().orElseThrow();
   }
 
   @Test
@@ -88,6 +111,8 @@ class OutcomeFeedbackTest {
     assertThat(meters.get("kdiscovery.watch.synced").tags("service", "web").gauge().value()).isEqualTo(1.0);
     assertThat(meters.get("kdiscovery.watch.staleness").tags("service", "web").gauge().value()).isZero();
     assertThat(meters.get("kdiscovery.snapshot.age").tags("service", "web").gauge().value()).isNotNegative();
+    assertThat(meters.get("kdiscovery.ejections").tags("service", "web").functionCounter().count()).isZero();
+    assertThat(meters.get("kdiscovery.watch.reconnects").tags("service", "web").functionCounter().count()).isZero();
   }
 
   private String get() {

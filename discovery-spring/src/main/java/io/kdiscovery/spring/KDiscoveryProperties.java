@@ -53,9 +53,41 @@ public class KDiscoveryProperties {
   /** How long to wait for a Service's first table before a lookup answers empty. */
   private Duration initialWaitTimeout = Duration.ofSeconds(5);
 
+  /**
+   * The zone this application runs in ({@code topology.kubernetes.io/zone} of its node), so that picks
+   * prefer pods of the same zone where the Service asks for it ({@code trafficDistribution}, topology
+   * hints). Empty: no zone preference.
+   */
+  private String zone;
+
+  /** How long a new pod's share of requests ramps up to full; zero (the default) turns slow start off. */
+  private Duration slowStart = Duration.ZERO;
+
   private final Affinity affinity = new Affinity();
 
   private final Health health = new Health();
+
+  private final OutlierDetection outlierDetection = new OutlierDetection();
+
+  public String getZone() {
+    return zone;
+  }
+
+  public void setZone(String zone) {
+    this.zone = zone;
+  }
+
+  public Duration getSlowStart() {
+    return slowStart;
+  }
+
+  public void setSlowStart(Duration slowStart) {
+    this.slowStart = slowStart;
+  }
+
+  public OutlierDetection getOutlierDetection() {
+    return outlierDetection;
+  }
 
   public boolean isEnabled() {
     return enabled;
@@ -203,6 +235,110 @@ public class KDiscoveryProperties {
 
     public void setStaleness(Duration staleness) {
       this.staleness = staleness;
+    }
+  }
+
+  /** Passive health: how reported request outcomes take a failing pod out of rotation for a while. */
+  public static class OutlierDetection {
+
+    /** Whether failing pods are ejected at all. */
+    private boolean enabled = true;
+
+    /** Failed requests (an I/O error or a 5xx answer) in a row that eject a pod. */
+    private int consecutiveFailures = 5;
+
+    /** Whether one refused or failed connection ejects a pod at once. */
+    private boolean ejectOnConnectFailure = true;
+
+    /** How long the first ejection lasts; each further one lasts this much longer. */
+    private Duration baseEjectionTime = Duration.ofSeconds(30);
+
+    /** The longest an ejection lasts. */
+    private Duration maxEjectionTime = Duration.ofMinutes(5);
+
+    /** The largest share of a Service's pods ejected at once, in (0, 1]. */
+    private double maxEjectedShare = 0.5;
+
+    /** Below this share of healthy pods, ejections are ignored and every pod gets traffic, in [0, 1]. */
+    private double panicThreshold = 0.5;
+
+    /**
+     * These settings as kdiscovery's {@link io.kdiscovery.health.OutlierDetection}.
+     *
+     * @throws IllegalArgumentException naming the property that is out of range
+     */
+    io.kdiscovery.health.OutlierDetection toOutlierDetection() {
+      if (!enabled) {
+        return io.kdiscovery.health.OutlierDetection.disabled();
+      }
+      try {
+        return io.kdiscovery.health.OutlierDetection.builder()
+            .consecutiveFailures(consecutiveFailures)
+            .ejectOnConnectFailure(ejectOnConnectFailure)
+            .baseEjectionTime(baseEjectionTime)
+            .maxEjectionTime(maxEjectionTime)
+            .maxEjectedShare(maxEjectedShare)
+            .panicThreshold(panicThreshold)
+            .build();
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("kdiscovery.outlier-detection: " + e.getMessage(), e);
+      }
+    }
+
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+
+    public int getConsecutiveFailures() {
+      return consecutiveFailures;
+    }
+
+    public void setConsecutiveFailures(int consecutiveFailures) {
+      this.consecutiveFailures = consecutiveFailures;
+    }
+
+    public boolean isEjectOnConnectFailure() {
+      return ejectOnConnectFailure;
+    }
+
+    public void setEjectOnConnectFailure(boolean ejectOnConnectFailure) {
+      this.ejectOnConnectFailure = ejectOnConnectFailure;
+    }
+
+    public Duration getBaseEjectionTime() {
+      return baseEjectionTime;
+    }
+
+    public void setBaseEjectionTime(Duration baseEjectionTime) {
+      this.baseEjectionTime = baseEjectionTime;
+    }
+
+    public Duration getMaxEjectionTime() {
+      return maxEjectionTime;
+    }
+
+    public void setMaxEjectionTime(Duration maxEjectionTime) {
+      this.maxEjectionTime = maxEjectionTime;
+    }
+
+    public double getMaxEjectedShare() {
+      return maxEjectedShare;
+    }
+
+    public void setMaxEjectedShare(double maxEjectedShare) {
+      this.maxEjectedShare = maxEjectedShare;
+    }
+
+    public double getPanicThreshold() {
+      return panicThreshold;
+    }
+
+    public void setPanicThreshold(double panicThreshold) {
+      this.panicThreshold = panicThreshold;
     }
   }
 }

@@ -54,6 +54,7 @@ final class ServiceDirectory implements AutoCloseable {
     this.discovery = discovery;
     this.client = properties.getSource() == SourceType.DNS ? null : client;
     this.properties = properties;
+    balancerSettings(); // a bad setting fails the application's start, not its first request
   }
 
   KDiscovery discovery() {
@@ -167,7 +168,12 @@ final class ServiceDirectory implements AutoCloseable {
 
   /** The load balancer settings every service id gets. */
   LoadBalancer.Builder balancerSettings() {
-    LoadBalancer.Builder builder = LoadBalancer.builder().policy(properties.getPolicy());
+    LoadBalancer.Builder builder = LoadBalancer.builder().policy(properties.getPolicy())
+        .outlierDetection(properties.getOutlierDetection().toOutlierDetection())
+        .slowStart(properties.getSlowStart());
+    if (properties.getZone() != null && !properties.getZone().isBlank()) {
+      builder.localZone(properties.getZone());
+    }
     if (properties.getAffinity().isConfigured() && !properties.getPolicy().isConsistentHashing()) {
       builder.affinity(Affinity.sticky(properties.getAffinity().getIdleTimeout()));
     }

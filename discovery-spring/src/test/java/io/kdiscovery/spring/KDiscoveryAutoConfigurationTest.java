@@ -1,6 +1,7 @@
 package io.kdiscovery.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -220,13 +221,52 @@ class KDiscoveryAutoConfigurationTest {
   }
 
   @Test
+  void passiveHealthSettingsReachTheBalancer() {
+    runner.withPropertyValues("kdiscovery.outlier-detection.consecutive-failures=2",
+            "kdiscovery.outlier-detection.base-ejection-time=10s", "kdiscovery.outlier-detection.max-ejected-share=1",
+            "kdiscovery.outlier-detection.eject-on-connect-failure=false", "kdiscovery.slow-start=20s",
+            "kdiscovery.zone=zone-a")
+        .run(context -> {
+          KDiscoveryProperties properties = context.getBean(KDiscoveryProperties.class);
+          io.kdiscovery.health.OutlierDetection outlier = properties.getOutlierDetection().toOutlierDetection();
+          assertThat(outlier.consecutiveFailures()).isEqualTo(2);
+          assertThat(outlier.baseEjectionTime()).isEqualTo(Duration.ofSeconds(10));
+          assertThat(outlier.maxEjectedShare()).isEqualTo(1.0);
+          assertThat(outlier.ejectOnConnectFailure()).isFalse();
+          assertThat(properties.getSlowStart()).isEqualTo(Duration.ofSeconds(20));
+          assertThat(properties.getZone()).isEqualTo("zone-a");
+          assertThat(context.getBean(ServiceDirectory.class).balancerSettings().build()).isNotNull();
+        });
+    runner.withPropertyValues("kdiscovery.outlier-detection.enabled=false").run(context -> assertThat(
+        context.getBean(KDiscoveryProperties.class).getOutlierDetection().toOutlierDetection().enabled()).isFalse());
+  }
+
+  @Test
+  void anOutOfRangeSettingFailsTheStart() {
+    runner.withPropertyValues("kdiscovery.outlier-detection.panic-threshold=2").run(context ->
+        assertThat(context).hasFailed().getFailure().rootCause()
+            .hasMessageContaining("panicThreshold must be in [0, 1]"));
+  }
+
+  @Test
+  void anOutOfRangeSettingFailsWithThePropertyName() {
+    KDiscoveryProperties properties = new KDiscoveryProperties();
+    properties.getOutlierDetection().setMaxEjectedShare(1.5);
+
+    assertThatThrownBy(() -> properties.getOutlierDetection().toOutlierDetection())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("kdiscovery.outlier-detection").hasMessageContaining("maxEjectedShare");
+  }
+
+  @Test
   void configurationMetadataDescribesEveryProperty() throws IOException {
     try (InputStream json = getClass().getResourceAsStream("/META-INF/spring-configuration-metadata.json")) {
       assertThat(json).isNotNull();
       assertThat(new String(json.readAllBytes(), StandardCharsets.UTF_8)).contains(
           "\"kdiscovery.enabled\"", "\"kdiscovery.namespaces\"", "\"kdiscovery.source\"",
           "\"kdiscovery.policy\"", "\"kdiscovery.affinity.header\"", "\"kdiscovery.affinity.cookie\"",
-          "\"kdiscovery.affinity.client-ip\"", "\"kdiscovery.health.staleness\"", "\"kdiscovery.cluster-domain\"");
+          "\"kdiscovery.affinity.client-ip\"", "\"kdiscovery.health.staleness\"", "\"kdiscovery.cluster-domain\"",
+          "\"kdiscovery.outlier-detection.consecutive-failures\"", "\"kdiscovery.slow-start\"", "\"kdiscovery.zone\"");
     }
   }
 

@@ -21,7 +21,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.web.client.RestClient;
 
 /**
- * The figure of BENCHMARKS-spring.md: how long after an EndpointSlice change a {@code @LoadBalanced}
+ * The Spring figure of BENCHMARKS.md: how long after an EndpointSlice change a {@code @LoadBalanced}
  * {@code RestClient} stops reaching the removed pod, kdiscovery against Spring Cloud Kubernetes'
  * fabric8 discovery with Spring Cloud LoadBalancer's defaults (its instance-list cache included), both
  * applications running at once on the same mock API server and the same three real HTTP pods.

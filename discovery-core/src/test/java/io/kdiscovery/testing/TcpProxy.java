@@ -13,11 +13,17 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * A TCP forwarder on loopback that a test can stop, cut and restart on the same port: to the client
  * behind it, the API server goes away (connections reset, new ones refused) and comes back.
+ *
+ * <p>A cut resets only the client's side. The server's side of a cut connection stays open, and what
+ * the server sends on it is read and dropped, until the proxy is closed: fabric8's mock server
+ * handles a failed watch stream by waiting on its event loop for the watch's sender, which may itself
+ * be waiting on that event loop, and a reset at the wrong moment then freezes the mock server for a
+ * minute. The client sees exactly what it would see of a crashed server either way.
  */
 public final class TcpProxy implements AutoCloseable {
 
   private final int targetPort;
-  private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+  private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
   private volatile ServerSocket listener;
   private int port;
 
@@ -60,15 +66,19 @@ public final class TcpProxy implements AutoCloseable {
 
   /** Resets every open connection (watch streams included) but keeps accepting new ones. */
   public void cutConnections() {
-    for (Socket socket : sockets) {
-      closeQuietly(socket);
+    for (Connection connection : connections) {
+      connection.cut();
     }
-    sockets.clear();
   }
 
+  /** Stops, and closes the server's side of every connection too. */
   @Override
   public void close() {
     stop();
+    for (Connection connection : connections) {
+      connection.close();
+    }
+    connections.clear();
   }
 
   private void acceptLoop(ServerSocket server) {
@@ -76,32 +86,46 @@ public final class TcpProxy implements AutoCloseable {
       try {
         Socket client = server.accept();
         Socket upstream = new Socket(InetAddress.getLoopbackAddress(), targetPort);
-        sockets.add(client);
-        sockets.add(upstream);
-        pipe(client, upstream);
-        pipe(upstream, client);
+        Connection connection = new Connection(client, upstream);
+        connections.add(connection);
+        pipe(connection, client, upstream);
+        pipe(connection, upstream, client);
       } catch (IOException e) {
         // closed by stop(), or the target refused: the client sees a reset either way
       }
     }
   }
 
-  private void pipe(Socket from, Socket to) {
+  private void pipe(Connection connection, Socket from, Socket to) {
     Thread thread = new Thread(() -> {
       byte[] buffer = new byte[16384];
-      try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+      boolean toOpen = true;
+      try (InputStream in = from.getInputStream()) {
+        OutputStream out = to.getOutputStream();
         int n;
         while ((n = in.read(buffer)) >= 0) {
-          out.write(buffer, 0, n);
-          out.flush();
+          if (!toOpen) {
+            continue; // the server's bytes for a cut client: dropped
+          }
+          try {
+            out.write(buffer, 0, n);
+            out.flush();
+          } catch (IOException e) {
+            if (!(connection.cut && from == connection.upstream)) {
+              break;
+            }
+            toOpen = false;
+          }
         }
       } catch (IOException e) {
         // connection cut
       } finally {
-        closeQuietly(from);
-        closeQuietly(to);
-        sockets.remove(from);
-        sockets.remove(to);
+        if (connection.cut && from == connection.client) {
+          // The client was cut: leave the server's side open (see the class comment).
+        } else {
+          connection.close();
+          connections.remove(connection);
+        }
       }
     }, "tcp-proxy-pipe");
     thread.setDaemon(true);
@@ -116,6 +140,28 @@ public final class TcpProxy implements AutoCloseable {
       closeable.close();
     } catch (Exception e) {
       // already closed
+    }
+  }
+
+  /** One proxied connection: the client's socket and ours to the server. */
+  private static final class Connection {
+    final Socket client;
+    final Socket upstream;
+    volatile boolean cut;
+
+    Connection(Socket client, Socket upstream) {
+      this.client = client;
+      this.upstream = upstream;
+    }
+
+    void cut() {
+      cut = true;
+      closeQuietly(client);
+    }
+
+    void close() {
+      closeQuietly(client);
+      closeQuietly(upstream);
     }
   }
 }

@@ -1,0 +1,101 @@
+package io.kdiscovery.spring;
+
+import io.kdiscovery.model.ServiceSnapshot;
+import io.kdiscovery.table.ServiceHandle;
+import io.kdiscovery.table.SourceStatus;
+import io.kdiscovery.table.WatchedService;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * Micrometer metrics of the Spring integration, bound by Boot to every {@link MeterRegistry}:
+ * <ul>
+ *   <li>{@code kdiscovery.picks} (counter; tags {@code service}, {@code outcome} = success, failure,
+ *       connect_failure, cancelled, no_endpoint): the load balancer's picks and how their requests
+ *       ended;
+ *   <li>{@code kdiscovery.endpoints} (gauge; tags {@code service}, {@code port}): usable endpoints in
+ *       the latest snapshot;
+ *   <li>{@code kdiscovery.snapshot.age} (gauge, seconds): time since the latest snapshot was published;
+ *   <li>{@code kdiscovery.watch.synced} (gauge, 1 or 0): whether the watch is in step with its source;
+ *   <li>{@code kdiscovery.watch.staleness} (gauge, seconds): how long the table has gone unconfirmed;
+ *   <li>{@code kdiscovery.watch.reconnects} (counter): how often the watch came back in step after
+ *       losing contact with its source;
+ *   <li>{@code kdiscovery.ejections} (counter): endpoints ejected by outlier detection.
+ * </ul>
+ *
+ * <p>Thread-safe. Gauges of a service id appear when the integration first opens it.
+ */
+final class KDiscoveryMetrics implements MeterBinder, PickRecorder {
+
+  private final ServiceDirectory directory;
+  private final Clock clock;
+  private final List<MeterRegistry> registries = new CopyOnWriteArrayList<>();
+
+  KDiscoveryMetrics(ServiceDirectory directory, Clock clock) {
+    this.directory = directory;
+    this.clock = clock;
+  }
+
+  @Override
+  public void bindTo(MeterRegistry registry) {
+    registries.add(registry);
+    directory.onEntry(entry -> register(registry, entry));
+  }
+
+  private void register(MeterRegistry registry, ServiceDirectory.Entry entry) {
+    String service = entry.serviceId();
+    String port = entry.key().port();
+    ServiceHandle handle = entry.handle();
+    Gauge.builder("kdiscovery.endpoints", entry, e -> e.handle().snapshot()
+            .map(s -> (double) e.view(s).instances().size()).orElse(Double.NaN))
+        .description("Usable endpoints of the service in its latest snapshot")
+        .tags("service", service, "port", port).register(registry);
+    Gauge.builder("kdiscovery.snapshot.age", handle, h -> h.snapshot().map(this::ageSeconds).orElse(Double.NaN))
+        .description("Seconds since the latest snapshot was published")
+        .baseUnit("seconds").tags("service", service, "port", port).register(registry);
+    Gauge.builder("kdiscovery.watch.synced", handle, h -> h.status().state() == SourceStatus.State.SYNCED ? 1 : 0)
+        .description("1 while the watch is in step with its source, else 0")
+        .tags("service", service, "port", port).register(registry);
+    Gauge.builder("kdiscovery.watch.staleness", handle,
+            h -> h.status().staleness(clock.instant()).toNanos() / 1e9)
+        .description("Seconds the table has gone unconfirmed by its source")
+        .baseUnit("seconds").tags("service", service, "port", port).register(registry);
+    FunctionCounter.builder("kdiscovery.watch.reconnects", entry, KDiscoveryMetrics::reconnects)
+        .description("Times the watch came back in step with its source after losing contact")
+        .tags("service", service, "port", port).register(registry);
+    FunctionCounter.builder("kdiscovery.ejections", entry,
+            e -> e.balancedIfPresent() == null ? 0 : e.balancedIfPresent().balancer().ejections())
+        .description("Endpoints ejected by outlier detection")
+        .tags("service", service, "port", port).register(registry);
+  }
+
+  private static double reconnects(ServiceDirectory.Entry entry) {
+    for (WatchedService watched : entry.discoveryTable().services()) {
+      if (watched.key().equals(entry.key())) {
+        return watched.reconnects();
+      }
+    }
+    return 0;
+  }
+
+  private double ageSeconds(ServiceSnapshot snapshot) {
+    return Math.max(0, Duration.between(snapshot.createdAt(), clock.instant()).toNanos() / 1e9);
+  }
+
+  @Override
+  public void record(String serviceId, String outcome) {
+    for (MeterRegistry registry : registries) {
+      Counter.builder("kdiscovery.picks")
+          .description("Load-balancer picks by outcome of their request")
+          .tags("service", serviceId, "outcome", outcome)
+          .register(registry).increment();
+    }
+  }
+}

@@ -1,0 +1,43 @@
+package io.kdiscovery.spring;
+
+import org.springframework.cloud.client.ServiceInstance;
+import org.springframework.cloud.client.discovery.ReactiveDiscoveryClient;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * A Spring Cloud {@link ReactiveDiscoveryClient} on kdiscovery's live endpoint table; the reactive
+ * twin of {@link KDiscoveryDiscoveryClient}, with the same instances.
+ *
+ * <p>Thread-safe. Each returned {@code Flux} is cold and reads the table when subscribed. The first
+ * lookup of a service id may wait for the API server, so it runs on Reactor's bounded-elastic
+ * scheduler and never blocks the subscriber's thread (a Netty event loop, say).
+ */
+public final class KDiscoveryReactiveDiscoveryClient implements ReactiveDiscoveryClient {
+
+  private final ServiceDirectory directory;
+
+  KDiscoveryReactiveDiscoveryClient(ServiceDirectory directory) {
+    this.directory = directory;
+  }
+
+  @Override
+  public String description() {
+    return "kdiscovery (reactive): live EndpointSlice table (source " + directory.discovery().sourceName() + ")";
+  }
+
+  @Override
+  public Flux<ServiceInstance> getInstances(String serviceId) {
+    return Mono.fromCallable(() -> directory.instances(serviceId))
+        .subscribeOn(Schedulers.boundedElastic())
+        .flatMapIterable(instances -> instances);
+  }
+
+  @Override
+  public Flux<String> getServices() {
+    return Mono.fromCallable(directory::serviceIds)
+        .subscribeOn(Schedulers.boundedElastic())
+        .flatMapIterable(ids -> ids);
+  }
+}

@@ -1,0 +1,87 @@
+package io.kdiscovery.spring;
+
+import io.kdiscovery.model.Endpoint;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.Map;
+import org.springframework.cloud.client.ServiceInstance;
+
+/**
+ * One pod of a Service, as Spring Cloud sees it: the pod's IP and its port for the Service's primary
+ * port, named by the pod.
+ *
+ * <p>Immutable and thread-safe. Metadata keys: {@code namespace}, {@code zone}, {@code node},
+ * {@code hostname}, {@code pod} (each only when known), the Service's labels, and
+ * {@code port.<name>} for every Service port whose pods' port is known ({@link PrimaryPort#podPorts}).
+ * {@code zone} is the key Spring Cloud LoadBalancer's zone preference reads.
+ */
+final class KDiscoveryServiceInstance implements ServiceInstance {
+
+  private final String serviceId;
+  private final Endpoint endpoint;
+  private final boolean secure;
+  private final Map<String, String> metadata;
+  private final URI uri;
+
+  KDiscoveryServiceInstance(String serviceId, Endpoint endpoint, boolean secure, Map<String, String> metadata) {
+    this.serviceId = serviceId;
+    this.endpoint = endpoint;
+    this.secure = secure;
+    this.metadata = Map.copyOf(metadata);
+    try {
+      // This constructor puts an IPv6 literal in brackets.
+      this.uri = new URI(secure ? "https" : "http", null, endpoint.address(), endpoint.port(), null, null, null);
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException("no URI for " + endpoint, e);
+    }
+  }
+
+  Endpoint endpoint() {
+    return endpoint;
+  }
+
+  @Override
+  public String getInstanceId() {
+    return endpoint.podName() != null ? endpoint.podName() : endpoint.hostPort();
+  }
+
+  @Override
+  public String getServiceId() {
+    return serviceId;
+  }
+
+  @Override
+  public String getHost() {
+    return endpoint.address();
+  }
+
+  @Override
+  public int getPort() {
+    return endpoint.port();
+  }
+
+  @Override
+  public boolean isSecure() {
+    return secure;
+  }
+
+  @Override
+  public URI getUri() {
+    return uri;
+  }
+
+  @Override
+  public String getScheme() {
+    return uri.getScheme();
+  }
+
+  @Override
+  public Map<String, String> getMetadata() {
+    return metadata;
+  }
+
+  @Override
+  public String toString() {
+    return serviceId + "/" + getInstanceId() + "@" + endpoint.hostPort();
+  }
+}

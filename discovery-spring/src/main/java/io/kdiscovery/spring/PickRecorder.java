@@ -1,0 +1,16 @@
+package io.kdiscovery.spring;
+
+/**
+ * Where the Spring load balancer reports each pick's outcome, for metrics. Implementations must be
+ * thread-safe and must not block; {@link #NONE} records nothing (no Micrometer on the classpath).
+ */
+interface PickRecorder {
+
+  PickRecorder NONE = (serviceId, outcome) -> {};
+
+  /**
+   * @param outcome {@code success}, {@code failure}, {@code connect_failure}, {@code cancelled} or
+   *     {@code no_endpoint}
+   */
+  void record(String serviceId, String outcome);
+}

@@ -134,6 +134,9 @@ class EndpointTableTest {
       await().atMost(WAIT).until(() -> source.watching(HOSTNAMES));
 
       source.publish(HOSTNAMES, pods("10.244.0.5"));
+      // Let the slow listener enter its first call before more arrive; were it not yet called, it
+      // would rightly skip to the newest snapshot and never see v1.
+      await().atMost(WAIT).until(() -> slow.snapshots().size() == 1);
       source.publish(HOSTNAMES, pods("10.244.0.6"));
       source.publish(HOSTNAMES, pods("10.244.0.7"));
       await().atMost(WAIT).untilAsserted(() -> assertThat(fast.lastReadyAddresses()).containsExactly("10.244.0.7"));
@@ -158,12 +161,14 @@ class EndpointTableTest {
       await().atMost(WAIT).until(() -> source.watching(HOSTNAMES));
 
       source.publish(HOSTNAMES, pods("10.244.0.5"));
+      await().atMost(WAIT).until(() -> seenByThrower.snapshots().size() == 1); // it has thrown once
       source.publish(HOSTNAMES, pods("10.244.0.6"));
 
       await().atMost(WAIT).untilAsserted(() -> {
         assertThat(other.lastReadyAddresses()).containsExactly("10.244.0.6");
         assertThat(seenByThrower.lastReadyAddresses()).containsExactly("10.244.0.6");
       });
+      assertThat(seenByThrower.snapshots()).extracting(ServiceSnapshot::version).containsExactly(1L, 2L);
     }
   }
 

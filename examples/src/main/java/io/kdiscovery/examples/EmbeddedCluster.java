@@ -73,7 +73,7 @@ public final class EmbeddedCluster implements AutoCloseable {
    *
    * @param ready pod → whether it passes its readinessProbe
    */
-  public void publishEndpoints(String service, String portName, int podPort, Map<HostnamePod, Boolean> ready) {
+  public void publishEndpoints(String service, String portName, int podPort, Map<? extends PodAddress, Boolean> ready) {
     List<io.fabric8.kubernetes.api.model.discovery.v1.Endpoint> endpoints = new ArrayList<>();
     ready.forEach((pod, isReady) -> endpoints.add(new EndpointBuilder().withAddresses(pod.ip())
         .withNewConditions().withReady(isReady).withServing(isReady).withTerminating(false).endConditions()

@@ -1,5 +1,10 @@
 package io.kdiscovery.examples;
 
+import static io.kdiscovery.examples.Hostnames.POD_1;
+import static io.kdiscovery.examples.Hostnames.POD_2;
+import static io.kdiscovery.examples.Hostnames.POD_3;
+import static io.kdiscovery.examples.Hostnames.POD_PORT;
+
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.kdiscovery.KDiscovery;
@@ -21,10 +26,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class GrpcHostnamesDemo {
 
-  static final String POD_1 = "hostnames-7d4c9-x2k8p";
-  static final String POD_2 = "hostnames-7d4c9-m5q7r";
-  static final String POD_3 = "hostnames-7d4c9-z9w4t";
-  private static final int POD_PORT = 9376;
   private static final int CALLS = 300;
   private static final long WAIT_NANOS = Duration.ofSeconds(10).toNanos();
 

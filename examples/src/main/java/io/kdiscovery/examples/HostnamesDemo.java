@@ -1,5 +1,11 @@
 package io.kdiscovery.examples;
 
+import static io.kdiscovery.examples.Hostnames.POD_1;
+import static io.kdiscovery.examples.Hostnames.POD_2;
+import static io.kdiscovery.examples.Hostnames.POD_3;
+import static io.kdiscovery.examples.Hostnames.POD_4;
+import static io.kdiscovery.examples.Hostnames.POD_PORT;
+
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kdiscovery.BalancedService;
 import io.kdiscovery.KDiscovery;
@@ -32,7 +38,6 @@ import java.util.function.Predicate;
  */
 public final class HostnamesDemo {
 
-  private static final int POD_PORT = 9376;
   private static final Duration WAIT = Duration.ofSeconds(10);
 
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -48,9 +53,9 @@ public final class HostnamesDemo {
 
   void run() throws IOException, InterruptedException {
     try (EmbeddedCluster cluster = new EmbeddedCluster();
-         HostnamePod pod1 = new HostnamePod("hostnames-7d4c9-x2k8p", "127.0.0.11", POD_PORT);
-         HostnamePod pod2 = new HostnamePod("hostnames-7d4c9-m5q7r", "127.0.0.12", POD_PORT);
-         HostnamePod pod3 = new HostnamePod("hostnames-7d4c9-z9w4t", "127.0.0.13", POD_PORT);
+         HostnamePod pod1 = new HostnamePod(POD_1, "127.0.0.11", POD_PORT);
+         HostnamePod pod2 = new HostnamePod(POD_2, "127.0.0.12", POD_PORT);
+         HostnamePod pod3 = new HostnamePod(POD_3, "127.0.0.13", POD_PORT);
          KubernetesClient client = cluster.newClient();
          KDiscovery discovery = KDiscovery.builder().kubernetesClient(client).build()) {
 
@@ -75,7 +80,7 @@ public final class HostnamesDemo {
         requests(hostnames, 6);
 
         step("a fourth pod joins on 127.0.0.14");
-        try (HostnamePod pod4 = new HostnamePod("hostnames-7d4c9-k3j6v", "127.0.0.14", POD_PORT)) {
+        try (HostnamePod pod4 = new HostnamePod(POD_4, "127.0.0.14", POD_PORT)) {
           pods.put(pod4, true);
           cluster.publishEndpoints("hostnames", "default", POD_PORT, pods);
           print(awaitSnapshot(hostnames, s -> s.readyEndpoints().size() == 3));

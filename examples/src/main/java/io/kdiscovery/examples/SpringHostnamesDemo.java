@@ -1,5 +1,10 @@
 package io.kdiscovery.examples;
 
+import static io.kdiscovery.examples.Hostnames.POD_1;
+import static io.kdiscovery.examples.Hostnames.POD_2;
+import static io.kdiscovery.examples.Hostnames.POD_3;
+import static io.kdiscovery.examples.Hostnames.POD_PORT;
+
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
@@ -27,10 +32,6 @@ import org.springframework.web.client.RestClient;
  */
 public final class SpringHostnamesDemo {
 
-  static final String POD_1 = "hostnames-7d4c9-x2k8p";
-  static final String POD_2 = "hostnames-7d4c9-m5q7r";
-  static final String POD_3 = "hostnames-7d4c9-z9w4t";
-  private static final int POD_PORT = 9376;
   private static final int REQUESTS = 300;
   private static final long WAIT_NANOS = java.time.Duration.ofSeconds(10).toNanos();
 

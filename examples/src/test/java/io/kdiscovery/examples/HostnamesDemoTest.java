@@ -1,5 +1,9 @@
 package io.kdiscovery.examples;
 
+import static io.kdiscovery.examples.Hostnames.POD_1;
+import static io.kdiscovery.examples.Hostnames.POD_2;
+import static io.kdiscovery.examples.Hostnames.POD_3;
+import static io.kdiscovery.examples.Hostnames.POD_4;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
@@ -25,10 +29,6 @@ class HostnamesDemoTest {
     assertThat(answers(steps[3])).containsExactlyInAnyOrder(POD_1, POD_1, POD_3, POD_3, POD_4, POD_4);
   }
 
-  private static final String POD_1 = "hostnames-7d4c9-x2k8p";
-  private static final String POD_2 = "hostnames-7d4c9-m5q7r";
-  private static final String POD_3 = "hostnames-7d4c9-z9w4t";
-  private static final String POD_4 = "hostnames-7d4c9-k3j6v";
 
   private static List<String> answers(String step) {
     return step.lines().filter(l -> l.contains(" -> ")).map(l -> l.substring(l.indexOf(" -> ") + 4)).toList();

@@ -1,8 +1,8 @@
 package io.kdiscovery.examples;
 
-import static io.kdiscovery.examples.SpringHostnamesDemo.POD_1;
-import static io.kdiscovery.examples.SpringHostnamesDemo.POD_2;
-import static io.kdiscovery.examples.SpringHostnamesDemo.POD_3;
+import static io.kdiscovery.examples.Hostnames.POD_1;
+import static io.kdiscovery.examples.Hostnames.POD_2;
+import static io.kdiscovery.examples.Hostnames.POD_3;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;

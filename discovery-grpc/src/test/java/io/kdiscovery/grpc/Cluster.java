@@ -1,9 +1,13 @@
 package io.kdiscovery.grpc;
 
+import io.grpc.Channel;
+import io.grpc.ClientInterceptors;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
 import io.kdiscovery.KDiscovery;
 import io.kdiscovery.testing.ApiServer;
 import io.kdiscovery.testing.Hostnames;
@@ -25,6 +29,7 @@ final class Cluster implements AutoCloseable {
 
   static final String TARGET = "kubernetes:///hostnames.default:80";
   static final String SLICE = "hostnames-abc";
+  static final Metadata.Key<String> USER = Metadata.Key.of("x-user-id", Metadata.ASCII_STRING_MARSHALLER);
 
   final ApiServer api = new ApiServer();
   final KDiscovery discovery = KDiscovery.builder().kubernetesClient(api.client()).build();
@@ -69,6 +74,13 @@ final class Cluster implements AutoCloseable {
     ManagedChannel channel = configure.apply(builder).build();
     channels.add(channel);
     return channel;
+  }
+
+  /** {@code channel} with every call carrying the metadata {@code x-user-id: user}. */
+  static Channel asUser(Channel channel, String user) {
+    Metadata headers = new Metadata();
+    headers.put(USER, user);
+    return ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
   }
 
   /** Makes {@code n} calls one after another and counts the answers per pod. */

@@ -1,5 +1,6 @@
 package io.kdiscovery.grpc;
 
+import static io.kdiscovery.grpc.Cluster.asUser;
 import static io.kdiscovery.grpc.Cluster.ip;
 import static io.kdiscovery.grpc.Cluster.pod;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -7,15 +8,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
-import io.grpc.Channel;
-import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
-import io.grpc.stub.MetadataUtils;
 import io.kdiscovery.testing.Hostnames;
 import java.time.Duration;
 import java.util.HashMap;
@@ -29,8 +26,6 @@ import org.junit.jupiter.api.Test;
 
 /** The kdiscovery policy on a real channel: discovery-core's balancer picking per call, fed by outcomes. */
 class KDiscoveryPolicyTest {
-
-  private static final Metadata.Key<String> USER = Metadata.Key.of("x-user-id", Metadata.ASCII_STRING_MARSHALLER);
 
   private Cluster cluster;
 
@@ -61,12 +56,6 @@ class KDiscoveryPolicyTest {
       }
     }
     return fields;
-  }
-
-  private static Channel asUser(Channel channel, String user) {
-    Metadata headers = new Metadata();
-    headers.put(USER, user);
-    return ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
   }
 
   @Test

@@ -17,6 +17,7 @@ public final class Endpoint {
   private final String address;
   private final int port;
   private final InetSocketAddress socketAddress;
+  private final String hostPort; // the endpoint's identity: integrations look pods up by it per request
   private final EndpointConditions conditions;
   private final String zone;
   private final String nodeName;
@@ -29,6 +30,7 @@ public final class Endpoint {
     this.address = IpAddresses.canonical(inet);
     this.port = b.port;
     this.socketAddress = new InetSocketAddress(inet, b.port);
+    this.hostPort = address.indexOf(':') >= 0 ? "[" + address + "]:" + port : address + ":" + port;
     this.conditions = b.conditions;
     this.zone = b.zone;
     this.nodeName = b.nodeName;
@@ -99,7 +101,7 @@ public final class Endpoint {
 
   /** {@code address:port}, with IPv6 addresses in brackets. */
   public String hostPort() {
-    return address.indexOf(':') >= 0 ? "[" + address + "]:" + port : address + ":" + port;
+    return hostPort;
   }
 
   @Override

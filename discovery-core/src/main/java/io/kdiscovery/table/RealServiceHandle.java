@@ -89,6 +89,12 @@ final class RealServiceHandle implements ServiceHandle {
   }
 
   @Override
+  public long reconnects() {
+    checkOpen();
+    return entry.reconnects();
+  }
+
+  @Override
   public void close() {
     List<Subscription> closing;
     synchronized (this) {

@@ -42,6 +42,12 @@ public interface ServiceHandle extends AutoCloseable {
   /** Whether the table is in step with its source. */
   SourceStatus status();
 
+  /**
+   * How often the source came back in step after losing contact (an outage of the API server or the
+   * DNS server) since the Service's entry was opened; the same as {@link WatchedService#reconnects()}.
+   */
+  long reconnects();
+
   /** Releases this hold; the first call counts, later ones do nothing. */
   @Override
   void close();

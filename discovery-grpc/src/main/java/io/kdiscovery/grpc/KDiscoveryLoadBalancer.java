@@ -148,10 +148,7 @@ final class KDiscoveryLoadBalancer extends LoadBalancer {
   }
 
   private void fail(Status error) {
-    for (PodSubchannel pod : subchannels.values()) {
-      pod.subchannel.shutdown();
-    }
-    subchannels.clear();
+    shutdownSubchannels();
     helper.updateBalancingState(ConnectivityState.TRANSIENT_FAILURE, new FixedResultPicker(PickResult.withError(error)));
   }
 
@@ -165,6 +162,10 @@ final class KDiscoveryLoadBalancer extends LoadBalancer {
   @Override
   public void shutdown() {
     shutdown = true;
+    shutdownSubchannels();
+  }
+
+  private void shutdownSubchannels() {
     for (PodSubchannel pod : subchannels.values()) {
       pod.subchannel.shutdown();
     }

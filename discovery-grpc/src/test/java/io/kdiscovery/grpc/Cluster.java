@@ -76,6 +76,35 @@ final class Cluster implements AutoCloseable {
     return channel;
   }
 
+  /**
+   * Replaces pods 1-3 by pods 4-6 as a Deployment's rollout does, while {@code load} keeps calling:
+   * the new pods start and turn ready, the old ones turn terminating, leave the slice, and stop. Returns
+   * once 300 more calls were made on the new pods alone; the caller asserts what the load saw.
+   */
+  void rollingUpdate(CallLoad load) {
+    // The Deployment's new ReplicaSet: new pods start and pass their readinessProbe.
+    for (int i = 4; i <= 6; i++) {
+      pods.start(pod(i), ip(i));
+    }
+    publish(s -> s.ready(pod(1), ip(1)).ready(pod(2), ip(2)).ready(pod(3), ip(3))
+        .ready(pod(4), ip(4)).ready(pod(5), ip(5)).ready(pod(6), ip(6)));
+    Awaitility.await().atMost(Duration.ofSeconds(5))
+        .until(() -> load.callsTo(pod(4)) > 0 && load.callsTo(pod(5)) > 0 && load.callsTo(pod(6)) > 0);
+
+    // The old pods are deleted: terminating, still serving what they have, then gone from the slice.
+    publish(s -> s.terminating(pod(1), ip(1)).terminating(pod(2), ip(2)).terminating(pod(3), ip(3))
+        .ready(pod(4), ip(4)).ready(pod(5), ip(5)).ready(pod(6), ip(6)));
+    Awaitility.await().atMost(Duration.ofSeconds(2))
+        .until(() -> load.recentPods(50).stream().noneMatch(p -> p.equals(pod(1)) || p.equals(pod(2)) || p.equals(pod(3))));
+    publish(s -> s.ready(pod(4), ip(4)).ready(pod(5), ip(5)).ready(pod(6), ip(6)));
+    try (var handle = discovery.open("hostnames.default:80")) {
+      Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> handle.snapshot().orElseThrow().endpoints().size() == 3);
+    }
+    pods.stop(pod(1), pod(2), pod(3));
+    long afterRollout = load.total();
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> load.total() > afterRollout + 300);
+  }
+
   /** {@code channel} with every call carrying the metadata {@code x-user-id: user}. */
   static Channel asUser(Channel channel, String user) {
     Metadata headers = new Metadata();

@@ -86,25 +86,7 @@ class KDiscoveryPolicyTest {
   void aRollingUpdateWithCallsRunningThroughoutFailsNoCall() {
     ManagedChannel channel = channel("policy=peak_ewma");
     try (CallLoad load = CallLoad.start(channel, 2)) {
-      for (int i = 4; i <= 6; i++) {
-        cluster.pods.start(pod(i), ip(i));
-      }
-      cluster.publish(s -> s.ready(pod(1), ip(1)).ready(pod(2), ip(2)).ready(pod(3), ip(3))
-          .ready(pod(4), ip(4)).ready(pod(5), ip(5)).ready(pod(6), ip(6)));
-      await().atMost(Duration.ofSeconds(5))
-          .until(() -> load.callsTo(pod(4)) > 0 && load.callsTo(pod(5)) > 0 && load.callsTo(pod(6)) > 0);
-
-      cluster.publish(s -> s.terminating(pod(1), ip(1)).terminating(pod(2), ip(2)).terminating(pod(3), ip(3))
-          .ready(pod(4), ip(4)).ready(pod(5), ip(5)).ready(pod(6), ip(6)));
-      await().atMost(Duration.ofSeconds(2))
-          .until(() -> load.recentPods(50).stream().noneMatch(p -> p.equals(pod(1)) || p.equals(pod(2)) || p.equals(pod(3))));
-      cluster.publish(s -> s.ready(pod(4), ip(4)).ready(pod(5), ip(5)).ready(pod(6), ip(6)));
-      try (var handle = cluster.discovery.open("hostnames.default:80")) {
-        await().atMost(Duration.ofSeconds(5)).until(() -> handle.snapshot().orElseThrow().endpoints().size() == 3);
-      }
-      cluster.pods.stop(pod(1), pod(2), pod(3));
-      long afterRollout = load.total();
-      await().atMost(Duration.ofSeconds(10)).until(() -> load.total() > afterRollout + 300);
+      cluster.rollingUpdate(load);
       load.stop();
 
       assertThat(load.failures()).isEmpty();

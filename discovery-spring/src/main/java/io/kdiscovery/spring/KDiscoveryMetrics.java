@@ -1,9 +1,9 @@
 package io.kdiscovery.spring;
 
+import io.kdiscovery.BalancedService;
 import io.kdiscovery.model.ServiceSnapshot;
 import io.kdiscovery.table.ServiceHandle;
 import io.kdiscovery.table.SourceStatus;
-import io.kdiscovery.table.WatchedService;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -67,22 +67,19 @@ final class KDiscoveryMetrics implements MeterBinder, PickRecorder {
             h -> h.status().staleness(clock.instant()).toNanos() / 1e9)
         .description("Seconds the table has gone unconfirmed by its source")
         .baseUnit("seconds").tags("service", service, "port", port).register(registry);
-    FunctionCounter.builder("kdiscovery.watch.reconnects", entry, KDiscoveryMetrics::reconnects)
+    FunctionCounter.builder("kdiscovery.watch.reconnects", handle, ServiceHandle::reconnects)
         .description("Times the watch came back in step with its source after losing contact")
         .tags("service", service, "port", port).register(registry);
     FunctionCounter.builder("kdiscovery.ejections", entry,
-            e -> e.balancedIfPresent() == null ? 0 : e.balancedIfPresent().balancer().ejections())
+            KDiscoveryMetrics::ejections)
         .description("Endpoints ejected by outlier detection")
         .tags("service", service, "port", port).register(registry);
   }
 
-  private static double reconnects(ServiceDirectory.Entry entry) {
-    for (WatchedService watched : entry.discoveryTable().services()) {
-      if (watched.key().equals(entry.key())) {
-        return watched.reconnects();
-      }
-    }
-    return 0;
+  /** Zero until the load balancer asks for this service id's balancer: nothing has been ejected. */
+  private static double ejections(ServiceDirectory.Entry entry) {
+    BalancedService balanced = entry.balancedIfPresent();
+    return balanced == null ? 0 : balanced.balancer().ejections();
   }
 
   private double ageSeconds(ServiceSnapshot snapshot) {

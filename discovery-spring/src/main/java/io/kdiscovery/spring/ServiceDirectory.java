@@ -215,11 +215,6 @@ final class ServiceDirectory implements AutoCloseable {
       return handle;
     }
 
-    /** The table this entry lives in, for its diagnostics. */
-    io.kdiscovery.table.EndpointTable discoveryTable() {
-      return discovery.table();
-    }
-
     /** The latest snapshot, the first waited for up to the configured timeout; null when it did not come. */
     ServiceSnapshot awaitSnapshot() {
       Optional<ServiceSnapshot> latest = handle.snapshot();

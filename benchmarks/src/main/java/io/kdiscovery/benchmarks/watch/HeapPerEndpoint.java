@@ -11,11 +11,12 @@ import java.util.Arrays;
  * Issue 10, figure 2: heap retained per endpoint of a watched Service.
  *
  * <p>How: the mock API server (same JVM) holds two Services, {@code big} with N endpoints and
- * {@code small} with N/10, in slices of 100. For each run and each Service, a {@code KDiscovery} that
- * owns its client opens the Service and holds its first snapshot; the heap in use after full
- * collections is read ("held"), then the handle and the instance are closed and it is read again
- * ("released"). held − released is what kdiscovery retains for that Service (its table, the source's
- * copies of the objects, the client); the slope between the two Services,
+ * {@code small} with N/10, in slices of 100. For each run and each Service the heap in use after full
+ * collections is read ("before"), a {@code KDiscovery} that owns its client opens the Service and
+ * holds its first snapshot and the heap is read again ("held"); then the handle and the instance are
+ * closed and it is read a third time ("after close"). held − before is what kdiscovery retains for
+ * that Service (its table, the source's copies of the objects, the client); after close − before is
+ * what a closed instance leaves behind (printed, not charted). The slope between the two Services,
  * (retained(N) − retained(N/10)) / (N − N/10), is the cost of one more endpoint with the fixed cost of
  * the client and threads taken out. The server's own store is there in both readings; each reading
  * waits 2 s for in-flight work to end. Run it with {@code -XX:+UseSerialGC} so "in use after GC" is
@@ -72,6 +73,8 @@ public final class HeapPerEndpoint {
   }
 
   private static long retained(String name, int endpoints) {
+    settle();
+    long before = Stats.usedHeapAfterGc();
     long held;
     KDiscovery discovery = KDiscovery.builder().build();
     ServiceHandle handle = discovery.open(name + ".default:80");
@@ -88,8 +91,9 @@ public final class HeapPerEndpoint {
     discovery.close();
     snapshot = null;
     settle(); // closing stops threads and connections asynchronously
-    long released = Stats.usedHeapAfterGc();
-    return held - released;
+    long afterClose = Stats.usedHeapAfterGc();
+    System.out.printf("  %s: held %+d B, left after close %+d B%n", name, held - before, afterClose - before);
+    return held - before;
   }
 
   private static void settle() {

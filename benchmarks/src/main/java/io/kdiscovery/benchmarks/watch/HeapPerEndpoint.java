@@ -18,8 +18,8 @@ import java.util.Arrays;
  * that Service (its table, the source's copies of the objects, the client); after close − before is
  * what a closed instance leaves behind (printed, not charted). The slope between the two Services,
  * (retained(N) − retained(N/10)) / (N − N/10), is the cost of one more endpoint with the fixed cost of
- * the client and threads taken out. The server's own store is there in both readings; each reading
- * waits 2 s for in-flight work to end. Run it with {@code -XX:+UseSerialGC} so "in use after GC" is
+ * the client and threads taken out. The server's own store is there in every reading; each reading
+ * waits until the heap stops moving ({@code Stats.usedHeapWhenQuiet}). Run it with {@code -XX:+UseSerialGC} so "in use after GC" is
  * exact; the median of the runs is reported, since a run that catches the server mid-response is off.
  *
  * <p>Arguments: {@code <label> [N=10000] [runs=5]}. Appends to {@code benchmarks/charts/data/heap.csv}.
@@ -73,8 +73,7 @@ public final class HeapPerEndpoint {
   }
 
   private static long retained(String name, int endpoints) {
-    settle();
-    long before = Stats.usedHeapAfterGc();
+    long before = Stats.usedHeapWhenQuiet();
     long held;
     KDiscovery discovery = KDiscovery.builder().build();
     ServiceHandle handle = discovery.open(name + ".default:80");
@@ -82,21 +81,16 @@ public final class HeapPerEndpoint {
     if (snapshot.endpoints().size() != endpoints) {
       throw new IllegalStateException(name + ": " + snapshot.endpoints().size() + " endpoints");
     }
-    settle(); // the LIST's buffers and the hand-offs are done before the reading
-    held = Stats.usedHeapAfterGc();
+    held = Stats.usedHeapWhenQuiet(); // the LIST's buffers and the hand-offs are done by then
     if (handle.snapshot().isEmpty()) { // keeps handle and snapshot reachable until after the reading
       throw new IllegalStateException("lost the snapshot");
     }
     handle.close();
     discovery.close();
     snapshot = null;
-    settle(); // closing stops threads and connections asynchronously
-    long afterClose = Stats.usedHeapAfterGc();
+    long afterClose = Stats.usedHeapWhenQuiet(); // closing stops threads and connections asynchronously
     System.out.printf("  %s: held %+d B, left after close %+d B%n", name, held - before, afterClose - before);
     return held - before;
   }
 
-  private static void settle() {
-    java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.SECONDS.toNanos(2));
-  }
 }

@@ -20,8 +20,9 @@ import java.util.concurrent.locks.LockSupport;
  * watch scope: the time until every Service has its first snapshot, then (2 s later, settled) the
  * threads it added, the watches the server holds open (counted on the server: the CRUD dispatcher's
  * watch listeners), the LISTs and watch requests the server received, the heap it retains (in use
- * after GC, minus before), and the WARN lines it logged (slf4j-simple writes to a file for this).
- * Then it closes the instance and counts threads and open watches again.
+ * after GC, minus before), and the WARN lines it logged (slf4j-simple writes to a file for this);
+ * threads and open watches again 10 s after the first snapshots (a source may open its watches after
+ * its first LISTs). Then it closes the instance and counts threads and open watches once more.
  *
  * <p>Arguments: {@code <label> [SERVICE|NAMESPACE|CLUSTER] [services=1000] [endpoints=10]}. The
  * scope is set with {@code KDiscovery.Builder.watchScope} when the build has it (issue 10); a build
@@ -80,6 +81,9 @@ public final class ManyServices {
       long watchRequests = api.watchRequests() - watchesBefore;
       double heapMb = (Stats.usedHeapAfterGc() - heapBefore) / 1024.0 / 1024.0;
       long warns = warnLines(logFile) - warnBefore;
+      LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(8)); // watches a source opens after its first LISTs
+      int threadsLater = Stats.liveThreads() - threadsBefore;
+      int openWatchesLater = api.openWatches();
 
       for (ServiceHandle handle : handles) {
         handle.close();
@@ -91,15 +95,18 @@ public final class ManyServices {
 
       System.out.printf("[%s] %d Services x %d endpoints, scope %s: %s first snapshots in %.2f s; "
               + "+%d threads, %d watches open on the server, %d LISTs and %d watch requests, "
-              + "+%.1f MiB heap, %d WARN lines; after close: +%d threads, %d watches open%n",
+              + "+%.1f MiB heap, %d WARN lines; 10 s after: +%d threads, %d watches open; "
+              + "after close: +%d threads, %d watches open%n",
           label, services, endpoints, scope, all ? "all" : withSnapshot + " of " + services, seconds,
-          threads, openWatches, lists, watchRequests, heapMb, warns, threadsLeft, watchesLeft);
+          threads, openWatches, lists, watchRequests, heapMb, warns, threadsLater, openWatchesLater,
+          threadsLeft, watchesLeft);
       Stats.csv(Path.of("benchmarks/charts/data/many-services.csv"),
           "label,scope,services,endpoints,with_snapshot,seconds_to_all_first,threads_added,open_watches,"
-              + "lists,watch_requests,heap_mib,warn_lines,threads_left_after_close,watches_left_after_close",
-          String.format(java.util.Locale.ROOT, "%s,%s,%d,%d,%d,%.3f,%d,%d,%d,%d,%.1f,%d,%d,%d",
+              + "lists,watch_requests,heap_mib,warn_lines,threads_left_after_close,watches_left_after_close,"
+              + "threads_added_10s,open_watches_10s",
+          String.format(java.util.Locale.ROOT, "%s,%s,%d,%d,%d,%.3f,%d,%d,%d,%d,%.1f,%d,%d,%d,%d,%d",
               label, scope, services, endpoints, withSnapshot, seconds, threads, openWatches, lists,
-              watchRequests, heapMb, warns, threadsLeft, watchesLeft));
+              watchRequests, heapMb, warns, threadsLeft, watchesLeft, threadsLater, openWatchesLater));
     }
     System.out.printf("load after: %s%n", Stats.uptime());
     System.exit(0); // a build whose threads are not daemons would keep this harness alive

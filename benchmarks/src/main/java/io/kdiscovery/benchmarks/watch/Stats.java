@@ -35,6 +35,24 @@ final class Stats {
     return previous;
   }
 
+  /**
+   * Heap in use after GC once it stops moving: read every second until two readings in a row agree
+   * within 128 KiB (at most 30 s), because a closed instance frees some of its memory a few seconds
+   * later (threads ending, connections evicted), which a single reading would charge to the next run.
+   */
+  static long usedHeapWhenQuiet() {
+    long previous = usedHeapAfterGc();
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+    int agreeing = 0;
+    while (agreeing < 2 && System.nanoTime() < deadline) {
+      java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.SECONDS.toNanos(1));
+      long now = usedHeapAfterGc();
+      agreeing = Math.abs(now - previous) < 128 * 1024 ? agreeing + 1 : 0;
+      previous = now;
+    }
+    return previous;
+  }
+
   static int liveThreads() {
     return ManagementFactory.getThreadMXBean().getThreadCount();
   }

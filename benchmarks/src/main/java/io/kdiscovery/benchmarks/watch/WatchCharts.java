@@ -88,8 +88,8 @@ public final class WatchCharts {
     String services = rows.get(rows.size() - 1).get("services");
     String[][] panels = {
         {"seconds_to_all_first", "time until every first snapshot (s)"},
-        {"threads_added", "threads added"},
-        {"open_watches", "watches open on the server"},
+        {"threads_added_10s", "threads added (10 s after)"},
+        {"open_watches_10s", "watches open on the server (10 s after)"},
         {"lists", "LIST requests"},
         {"heap_mib", "heap retained (MiB)"},
         {"warn_lines", "WARN lines"},
@@ -103,7 +103,7 @@ public final class WatchCharts {
       chart.getStyler().setLegendVisible(false);
       List<Double> values = new ArrayList<>();
       for (String run : runs) {
-        values.add(Double.parseDouble(byRun.get(run).get(panel[0])));
+        values.add(Double.parseDouble(byRun.get(run).getOrDefault(panel[0], "0")));
       }
       chart.addSeries(panel[1], runs, values);
       charts.add(chart);

@@ -53,7 +53,9 @@ public final class ManyServices {
       long warnBefore = warnLines(logFile);
 
       KDiscovery.Builder builder = KDiscovery.builder();
-      if (!scope.equals("SERVICE") && !setScope(builder, scope)) {
+      // Always set when the build has the option: the default scope may be any of them. A build
+      // without it (before issue 10) watches per Service, so SERVICE needs nothing there.
+      if (!setScope(builder, scope) && !scope.equals("SERVICE")) {
         System.out.printf("[%s] this build has no KDiscovery.Builder.watchScope: scope %s not measured%n", label, scope);
         System.exit(2);
       }

@@ -160,7 +160,9 @@ final class TableEntry implements EndpointSource.Listener {
       return;
     }
     if (status.state() == State.DISCONNECTED) {
-      status = new SourceStatus(State.DISCONNECTED, status.since(), status.lastSyncedAt(), reason);
+      boolean stillNeverConnected = status.lastSyncedAt() == null && snapshot == null;
+      status = new SourceStatus(State.DISCONNECTED, status.since(), status.lastSyncedAt(),
+          stillNeverConnected ? "never connected: " + reason : reason);
       log.debug("{}: still out of step: {}", key, reason, cause);
       return;
     }

@@ -162,6 +162,15 @@ public final class FaultDispatcher extends Dispatcher {
     return request -> request.getPath().contains(fragment) && request.getPath().contains("watch=true");
   }
 
+  /** A LIST of a whole collection (not a GET of one object by name) of {@code resource}, e.g. "endpointslices". */
+  public static Predicate<RecordedRequest> collectionListOf(String resource) {
+    return request -> {
+      String path = request.getPath();
+      return "GET".equals(request.getMethod()) && !path.contains("watch=true")
+          && (path.contains("/" + resource + "?") || path.endsWith("/" + resource));
+    };
+  }
+
   public static Predicate<RecordedRequest> listOf(String fragment) {
     return request -> "GET".equals(request.getMethod()) && request.getPath().contains(fragment)
         && !request.getPath().contains("watch=true");

@@ -83,7 +83,7 @@ public final class KubernetesEndpointSource implements EndpointSource {
     return pool;
   }
 
-  /** A source on fabric8's standard configuration, with default backoff, in per-Service scope. */
+  /** A source on fabric8's standard configuration, with default backoff, in namespace scope. */
   public static KubernetesEndpointSource create() {
     return builder().build();
   }
@@ -393,7 +393,7 @@ public final class KubernetesEndpointSource implements EndpointSource {
     private KubernetesClient client;
     private Backoff backoff = Backoff.defaults();
     private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
-    private WatchScope scope = WatchScope.SERVICE;
+    private WatchScope scope = WatchScope.NAMESPACE;
     private Scheduler scheduler = Scheduler.system();
     private Ticker ticker = Ticker.system();
     private Clock clock = Clock.systemUTC();
@@ -412,7 +412,7 @@ public final class KubernetesEndpointSource implements EndpointSource {
       return this;
     }
 
-    /** What one watch serves: a Service (the default), a namespace, or the cluster. */
+    /** What one watch serves: a namespace (the default), a Service, or the cluster. */
     public Builder scope(WatchScope scope) {
       this.scope = Objects.requireNonNull(scope, "scope");
       return this;

@@ -119,7 +119,10 @@ final class WatchGroup {
         return;
       }
       catalogs.add(catalog);
-      if (services.listed()) {
+      if (!serviceReadable) {
+        catalog.failed("may not read the Services of " + groupKey + " (403). "
+            + rbacHint("services", "", groupKey.namespace()));
+      } else if (services.listed()) {
         catalog.update(List.copyOf(infos.values()), services.inStep(), failure);
       }
     });
@@ -328,7 +331,7 @@ final class WatchGroup {
 
     @Override
     public boolean failed(ResourceFeed<Service> feed, String reason, Throwable cause) {
-      if (httpCode(cause) == 403 && !feed.listed() && groupKey.serviceName() != null && catalogs.isEmpty()) {
+      if (httpCode(cause) == 403 && !feed.listed() && catalogs.isEmpty()) {
         serviceReadable = false;
         log.warn("kubernetes: may not read {} (403); port names still work, a port number is taken as the"
             + " pods' port, and the Service's settings (session affinity, traffic distribution) are unknown."

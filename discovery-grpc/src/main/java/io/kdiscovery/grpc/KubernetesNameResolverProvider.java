@@ -38,7 +38,9 @@ import java.util.Objects;
  *   <li>the one given to this provider's constructor or to {@link #register(KDiscovery)};
  *   <li>one instance shared by every channel of the JVM, created on first use from fabric8's standard
  *       configuration (in-cluster service account, {@code KUBECONFIG} or {@code ~/.kube/config}) and
- *       never closed.
+ *       closed a second after the last channel using it shut down (reference counted, as grpc
+ *       shares its own default resources), so that a shut-down channel leaves no watch or thread
+ *       behind.
  * </ol>
  * The application needs {@code get, list, watch} on {@code endpointslices.discovery.k8s.io} and
  * {@code services} in the namespaces it targets.
@@ -101,9 +103,20 @@ public final class KubernetesNameResolverProvider extends NameResolverProvider {
       return null;
     }
     KDiscovery channelDiscovery = args.getArg(KDISCOVERY);
-    KDiscovery chosen = channelDiscovery != null ? channelDiscovery
-        : discovery != null ? discovery
-        : SharedDiscovery.get();
+    KDiscovery given = channelDiscovery != null ? channelDiscovery : discovery;
+    if (given != null) {
+      return resolver(targetUri, args, given);
+    }
+    KDiscovery shared = SharedDiscovery.DEFAULT.acquire();
+    try {
+      return new SharedDiscoveryResolver(resolver(targetUri, args, shared), SharedDiscovery.DEFAULT, shared);
+    } catch (RuntimeException e) {
+      SharedDiscovery.DEFAULT.release(shared);
+      throw e;
+    }
+  }
+
+  private static NameResolver resolver(URI targetUri, NameResolver.Args args, KDiscovery chosen) {
     KubernetesTarget target = KubernetesTarget.parse(targetUri, chosen::defaultNamespace);
     return new KubernetesNameResolver(target, chosen, args.getSynchronizationContext(),
         args.getScheduledExecutorService(), FIRST_SNAPSHOT_GRACE);
@@ -127,14 +140,5 @@ public final class KubernetesNameResolverProvider extends NameResolverProvider {
   @Override
   public Collection<Class<? extends SocketAddress>> getProducedSocketAddressTypes() {
     return List.of(InetSocketAddress.class);
-  }
-
-  /** The JVM-wide instance behind providers without their own, created on first use. */
-  private static final class SharedDiscovery {
-    private static final KDiscovery INSTANCE = KDiscovery.create();
-
-    static KDiscovery get() {
-      return INSTANCE;
-    }
   }
 }

@@ -4,6 +4,7 @@ import io.kdiscovery.model.ServiceKey;
 import io.kdiscovery.source.Backoff;
 import io.kdiscovery.source.EndpointSource;
 import io.kdiscovery.time.DaemonThreads;
+import io.kdiscovery.time.Scheduler;
 import io.kdiscovery.time.Ticker;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -12,10 +13,14 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.DoubleSupplier;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,9 +36,13 @@ import org.xbill.DNS.TextParseException;
  * applications that may not read the Kubernetes API: it needs no RBAC permission at all.
  *
  * <p>Thread-safe: one source serves any number of watches from any threads. Its lookups are
- * asynchronous (dnsjava, not the JDK resolver, which can read neither SRV records nor TTLs) and run
- * on one scheduler thread that never blocks; listeners are called from that thread, serially per
- * watch, and must not block it.
+ * asynchronous (dnsjava, not the JDK resolver, which can read neither SRV records nor TTLs) and are
+ * handled on one thread of the source's own, {@code kdiscovery-dns-N} (daemon, ended by
+ * {@link #close()}), however many Services it watches, or on the executor given to
+ * {@link Builder#executor}; listeners are called there, serially per watch, and must not block it.
+ * When to query again is kept by a {@link Scheduler} (the library's shared timer thread unless
+ * {@link Builder#scheduler} says otherwise), and ages are read from a {@link Ticker}; tests inject
+ * fake ones to run refreshes, retries and staleness on fake time.
  *
  * <p>What is queried, always as an absolute name so no search list or {@code ndots} applies:
  * <ul>
@@ -63,7 +72,8 @@ import org.xbill.DNS.TextParseException;
  * ({@link Listener#onFailure}): the last state stays valid and the query is retried with
  * {@link Builder#backoff}. The next answer after a failure is always delivered, changed or not.
  * Records that cannot be used (an unspecified or multicast address, an SRV record with target
- * {@code .}) are skipped with a log line.
+ * {@code .}) are skipped with a log line; an answer with records of which none can be used is a
+ * failure too, since it is no evidence that the Service lost its pods.
  *
  * <pre>{@code
  * DnsEndpointSource dns = DnsEndpointSource.builder()
@@ -81,19 +91,23 @@ public final class DnsEndpointSource implements EndpointSource {
 
   private final DnsLookup lookup;
   private final RefreshSchedule schedule;
-  private final ScheduledExecutorService scheduler;
-  private final boolean ownsScheduler;
+  private final Scheduler scheduler;
+  private final Executor executor;
+  private final ExecutorService ownExecutor; // null when the executor was passed in
   private final Ticker ticker;
+  private final DoubleSupplier random;
   private final Set<DnsWatch> watches = ConcurrentHashMap.newKeySet();
   private final String description;
   private volatile boolean closed;
 
   private DnsEndpointSource(Builder b, List<InetSocketAddress> servers, Name domain) {
-    this.ownsScheduler = b.scheduler == null;
-    this.scheduler = ownsScheduler ? ownScheduler() : b.scheduler;
+    this.ownExecutor = b.executor == null ? ownExecutor() : null;
+    this.executor = b.executor == null ? ownExecutor : b.executor;
+    this.scheduler = b.scheduler;
     this.ticker = b.ticker;
+    this.random = b.random;
     this.schedule = new RefreshSchedule(b.minRefresh, b.maxRefresh, b.jitter, b.backoff);
-    this.lookup = new DnsLookup(resolver(servers, b.queryTimeout), domain, b.srvProtocol, scheduler);
+    this.lookup = new DnsLookup(resolver(servers, b.queryTimeout), domain, b.srvProtocol, executor);
     this.description = "DnsEndpointSource[servers=" + servers + ", domain=" + domain
         + ", timeout=" + b.queryTimeout + ", " + schedule + "]";
     log.info("dns: source started: {}", description);
@@ -109,7 +123,7 @@ public final class DnsEndpointSource implements EndpointSource {
     return "dns";
   }
 
-  /** Starts querying at once; the first result arrives from the scheduler thread. */
+  /** Starts querying at once; the first result arrives on the source's thread (or executor). */
   @Override
   public Watch watch(ServiceKey key, Listener listener) {
     Objects.requireNonNull(key, "key");
@@ -123,8 +137,8 @@ public final class DnsEndpointSource implements EndpointSource {
     } catch (TextParseException e) {
       throw new IllegalArgumentException("no DNS name for " + key + ": " + e.getMessage(), e);
     }
-    DnsWatch watch = new DnsWatch(key, queried, listener, lookup, schedule, scheduler, ticker,
-        watches::remove);
+    DnsWatch watch = new DnsWatch(key, queried, listener, lookup, schedule,
+        new DnsWatch.Timing(scheduler, executor, ticker, random), watches::remove);
     watches.add(watch);
     if (closed) { // closed while this watch was being added
       watch.close();
@@ -134,20 +148,24 @@ public final class DnsEndpointSource implements EndpointSource {
     return watch;
   }
 
-  /** Closes every watch and stops the scheduler thread, unless the scheduler was passed in. */
+  /**
+   * Closes every watch (their pending refreshes are cancelled) and ends the source's thread, unless
+   * an executor was passed in, which is then left running. Idempotent.
+   */
   @Override
   public void close() {
     closed = true;
     for (DnsWatch watch : new ArrayList<>(watches)) {
       watch.close();
     }
-    if (ownsScheduler) {
-      scheduler.shutdownNow();
+    if (ownExecutor != null) {
+      ownExecutor.shutdownNow();
       try {
-        if (!scheduler.awaitTermination(5, TimeUnit.SECONDS)) {
-          log.warn("dns: scheduler thread did not stop within 5 s");
+        if (!ownExecutor.awaitTermination(5, TimeUnit.SECONDS)) {
+          log.warn("dns: thread of {} did not stop within 5 s", description);
         }
       } catch (InterruptedException e) {
+        log.warn("dns: interrupted while waiting for the thread of {} to stop", description);
         Thread.currentThread().interrupt();
       }
     }
@@ -158,12 +176,10 @@ public final class DnsEndpointSource implements EndpointSource {
     return description;
   }
 
-  private static ScheduledExecutorService ownScheduler() {
-    ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1,
+  /** One thread: lookups never block it (dnsjava's I/O is asynchronous), so one is enough. */
+  private static ExecutorService ownExecutor() {
+    return new ThreadPoolExecutor(1, 1, 0, TimeUnit.NANOSECONDS, new LinkedBlockingQueue<>(),
         task -> DaemonThreads.newThread("kdiscovery-dns-" + THREADS.incrementAndGet(), task));
-    executor.setRemoveOnCancelPolicy(true);
-    executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-    return executor;
   }
 
   private static Resolver resolver(List<InetSocketAddress> servers, Duration timeout) {
@@ -195,8 +211,10 @@ public final class DnsEndpointSource implements EndpointSource {
     private double jitter = 0.1;
     private Backoff backoff = Backoff.defaults();
     private String srvProtocol = "tcp";
-    private ScheduledExecutorService scheduler;
+    private Executor executor;
+    private Scheduler scheduler = Scheduler.system();
     private Ticker ticker = Ticker.system();
+    private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
 
     private Builder() {}
 
@@ -258,17 +276,36 @@ public final class DnsEndpointSource implements EndpointSource {
     }
 
     /**
-     * Runs lookups and listener calls on this scheduler instead of a thread of the source's own;
-     * {@link DnsEndpointSource#close()} then leaves it running.
+     * Handles answers and calls listeners on this executor instead of a thread of the source's own;
+     * {@link DnsEndpointSource#close()} then leaves it running. It may have several threads: each
+     * watch hands its work over one task at a time. Its tasks never block.
      */
-    public Builder scheduler(ScheduledExecutorService scheduler) {
+    public Builder executor(Executor executor) {
+      this.executor = Objects.requireNonNull(executor, "executor");
+      return this;
+    }
+
+    /**
+     * When refreshes and retries fall due; {@link Scheduler#system()} by default. It only hands the
+     * work over to the source's thread (or {@link #executor}).
+     */
+    public Builder scheduler(Scheduler scheduler) {
       this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
       return this;
     }
 
-    /** The clock for the age of the last answer in failure reasons; the system ticker by default. */
+    /**
+     * The clock for the age of the last answer (in failure reasons); the system ticker by default.
+     * Give the same clock as the {@link #scheduler}'s.
+     */
     public Builder ticker(Ticker ticker) {
       this.ticker = Objects.requireNonNull(ticker, "ticker");
+      return this;
+    }
+
+    /** Uniform values in [0, 1) for the jitter of refreshes and retries; for tests. */
+    Builder random(DoubleSupplier random) {
+      this.random = Objects.requireNonNull(random, "random");
       return this;
     }
 

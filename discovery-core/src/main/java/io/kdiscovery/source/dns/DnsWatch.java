@@ -3,19 +3,19 @@ package io.kdiscovery.source.dns;
 import io.kdiscovery.model.ServiceKey;
 import io.kdiscovery.source.EndpointSource;
 import io.kdiscovery.source.SourceState;
+import io.kdiscovery.time.Scheduler;
 import io.kdiscovery.time.Ticker;
 import java.io.IOException;
 import java.net.PortUnreachableException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.DoubleSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xbill.DNS.WireParseException;
@@ -25,10 +25,13 @@ import org.xbill.DNS.WireParseException;
  *
  * <p>Thread-safe. Concurrency design: at most one lookup of a watch is in flight, and the next one is
  * scheduled only when the previous has been handled, so the loop is a chain of tasks on the
- * scheduler, each handing over to the next through the executor (which orders their memory
- * effects). The fields below are touched only by that chain. {@link #close()} may come from any
- * thread: it sets {@code closed} and cancels the pending task; a lookup already under way finishes,
- * sees {@code closed} and neither delivers nor schedules again.
+ * executor, each handing over to the next through the executor or the scheduler (which order their
+ * memory effects). The scheduler's thread only hands a due refresh to the executor. The fields below
+ * are touched only by that chain. The next refresh is scheduled <em>before</em> the listener is
+ * called, so whoever sees a delivery can rely on the refresh being pending (tests on fake time
+ * advance the clock right after a delivery). {@link #close()} may come from any thread: it sets
+ * {@code closed} and cancels the pending task; a lookup already under way finishes, sees
+ * {@code closed} and neither delivers nor schedules again.
  */
 final class DnsWatch implements EndpointSource.Watch {
 
@@ -39,13 +42,12 @@ final class DnsWatch implements EndpointSource.Watch {
   private final EndpointSource.Listener listener;
   private final DnsLookup lookup;
   private final RefreshSchedule schedule;
-  private final ScheduledExecutorService scheduler;
+  private final Timing timing;
   private final Executor handoff;
-  private final Ticker ticker;
   private final Consumer<DnsWatch> onClose;
 
   private volatile boolean closed;
-  private volatile ScheduledFuture<?> next;
+  private volatile Scheduler.Task next;
 
   // Touched only by the chain of refresh tasks.
   private SourceState delivered;
@@ -55,28 +57,37 @@ final class DnsWatch implements EndpointSource.Watch {
   private long lastAnswerNanos;
   private boolean answered;
 
+  /** Where a watch's time comes from and where its work runs; shared by the source's watches. */
+  record Timing(Scheduler scheduler, Executor executor, Ticker ticker, DoubleSupplier random) {
+    Timing {
+      Objects.requireNonNull(scheduler, "scheduler");
+      Objects.requireNonNull(executor, "executor");
+      Objects.requireNonNull(ticker, "ticker");
+      Objects.requireNonNull(random, "random");
+    }
+  }
+
   DnsWatch(ServiceKey key, String queriedName, EndpointSource.Listener listener, DnsLookup lookup,
-      RefreshSchedule schedule, ScheduledExecutorService scheduler, Ticker ticker,
-      Consumer<DnsWatch> onClose) {
+      RefreshSchedule schedule, Timing timing, Consumer<DnsWatch> onClose) {
     this.key = key;
     this.queriedName = queriedName;
     this.listener = listener;
     this.lookup = lookup;
     this.schedule = schedule;
-    this.scheduler = scheduler;
-    this.ticker = ticker;
+    this.timing = timing;
     this.onClose = onClose;
     this.handoff = task -> {
       try {
-        scheduler.execute(task);
+        timing.executor().execute(task);
       } catch (RejectedExecutionException e) {
-        // The source is closing; the result is no longer wanted.
+        log.debug("dns: result for {} dropped, the source is closing", key);
       }
     };
   }
 
+  /** The first lookup starts at once, on the executor; later ones wait for the scheduler. */
   void start() {
-    scheduleRefresh(Duration.ZERO);
+    handoff.execute(this::refresh);
   }
 
   private void refresh() {
@@ -88,15 +99,16 @@ final class DnsWatch implements EndpointSource.Watch {
         handle(error == null ? result : LookupResult.failed(DnsLookup.unwrap(error)));
       } catch (RuntimeException e) {
         log.error("dns: refreshing {} failed unexpectedly; retrying", key, e);
-        scheduleRefresh(schedule.afterFailure(++failures, ThreadLocalRandom.current()::nextDouble));
+        scheduleRefresh(schedule.afterFailure(++failures, timing.random()));
       }
     }, handoff);
   }
 
-  private void handle(LookupResult result) {
+  private void handle(LookupResult answer) {
     if (closed) {
       return;
     }
+    LookupResult result = usableOrFailed(answer);
     LookupResult.Kind previous = lastKind;
     lastKind = result.kind();
     if (result.kind() == LookupResult.Kind.FAILED) {
@@ -107,26 +119,40 @@ final class DnsWatch implements EndpointSource.Watch {
       } else {
         log.debug("dns: {} failed again ({} in a row): {}", key, failures, reason);
       }
-      deliver(() -> listener.onFailure(reason, result.failure()));
-      scheduleRefresh(schedule.afterFailure(failures, ThreadLocalRandom.current()::nextDouble));
+      scheduleRefresh(schedule.afterFailure(failures, timing.random()));
+      Throwable failure = result.failure();
+      deliver(() -> listener.onFailure(reason, failure));
       return;
     }
 
     boolean recovered = failures > 0;
     failures = 0;
     answered = true;
-    lastAnswerNanos = ticker.read();
+    lastAnswerNanos = timing.ticker().read();
     logTransition(previous, result, recovered);
     if (!result.skipped().equals(lastSkipped)) {
       result.skipped().forEach(line -> log.warn("dns: {}: {}", key, line));
       lastSkipped = result.skipped();
     }
     SourceState state = result.toState();
+    scheduleRefresh(schedule.afterAnswer(result.ttlSeconds(), timing.random()));
     if (recovered || !state.equals(delivered)) {
       delivered = state;
       deliver(() -> listener.onState(state));
     }
-    scheduleRefresh(schedule.afterAnswer(result.ttlSeconds(), ThreadLocalRandom.current()::nextDouble));
+  }
+
+  /**
+   * An answer with records of which none could be used (only 0.0.0.0, SRV targets without
+   * addresses) is no evidence that the pods are gone: it is a failure, and the last state stays.
+   */
+  private LookupResult usableOrFailed(LookupResult answer) {
+    if (answer.kind() == LookupResult.Kind.FOUND && answer.endpoints().isEmpty()
+        && !answer.skipped().isEmpty()) {
+      return LookupResult.failed(new DnsQueryException("no usable record in the answer for "
+          + queriedName + ": " + String.join("; ", answer.skipped())));
+    }
+    return answer;
   }
 
   private void logTransition(LookupResult.Kind previous, LookupResult result, boolean recovered) {
@@ -159,7 +185,8 @@ final class DnsWatch implements EndpointSource.Watch {
 
   private String describe(Throwable failure) {
     String age = answered
-        ? "; last answer " + TimeUnit.NANOSECONDS.toMillis(ticker.read() - lastAnswerNanos) + " ms ago"
+        ? "; last answer " + TimeUnit.NANOSECONDS.toMillis(timing.ticker().read() - lastAnswerNanos)
+            + " ms ago"
         : "; no answer yet";
     String what;
     if (failure instanceof SocketTimeoutException) {
@@ -182,13 +209,16 @@ final class DnsWatch implements EndpointSource.Watch {
     if (closed) {
       return;
     }
+    Scheduler.Task task;
     try {
-      next = scheduler.schedule(this::refresh, delay.toNanos(), TimeUnit.NANOSECONDS);
+      task = timing.scheduler().schedule(delay, handoff, this::refresh);
     } catch (RejectedExecutionException e) {
-      return; // the source is closing
+      log.debug("dns: no refresh of {} scheduled, the scheduler is shut down", key);
+      return;
     }
+    next = task;
     if (closed) {
-      next.cancel(false);
+      task.cancel();
     }
   }
 
@@ -198,9 +228,9 @@ final class DnsWatch implements EndpointSource.Watch {
       return;
     }
     closed = true;
-    ScheduledFuture<?> pending = next;
+    Scheduler.Task pending = next;
     if (pending != null) {
-      pending.cancel(false);
+      pending.cancel();
     }
     onClose.accept(this);
   }

@@ -9,8 +9,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.Test;
 
 /** The builder refuses bad settings at build time, naming the setting. */
@@ -81,18 +81,18 @@ class DnsEndpointSourceBuilderTest {
   }
 
   @Test
-  void injectedSchedulerIsLeftRunningOnClose() {
-    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+  void injectedExecutorIsLeftRunningOnClose() {
+    ExecutorService executor = Executors.newSingleThreadExecutor();
     try {
-      DnsEndpointSource source = valid().scheduler(scheduler).build();
+      DnsEndpointSource source = valid().executor(executor).build();
       EndpointSource.Watch watch = source.watch(ServiceKey.of("default", "web", 80), new RecordingListener());
       source.close();
       watch.close(); // closing twice is harmless
 
-      assertThat(scheduler.isShutdown()).isFalse();
+      assertThat(executor.isShutdown()).isFalse();
       assertThat(source.name()).isEqualTo("dns");
     } finally {
-      scheduler.shutdownNow();
+      executor.shutdownNow();
     }
   }
 }

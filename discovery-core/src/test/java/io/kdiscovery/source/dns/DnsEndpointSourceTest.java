@@ -10,6 +10,7 @@ import io.kdiscovery.model.ServiceKey;
 import io.kdiscovery.source.Backoff;
 import io.kdiscovery.source.EndpointSource;
 import io.kdiscovery.source.SourceState;
+import io.kdiscovery.testing.FakeScheduler;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,17 +19,22 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The DNS source against a real dnsmasq serving a headless Service's records with a 1 s TTL. */
+/**
+ * The DNS source against a real dnsmasq serving a headless Service's records with a 1 s TTL. The
+ * answers are real; refreshes and retries run on fake time, so "within a TTL" is exact.
+ */
 class DnsEndpointSourceTest {
 
   private static final String WEB = "web.default.svc.cluster.local";
   private static final ServiceKey WEB_8080 = ServiceKey.of("default", "web", 8080);
-  /** Generous: a change must be seen within one TTL plus the refresh jitter; this only bounds a hang. */
+  /** Bounds only the real round trips to dnsmasq; fake time does not pass while the test waits. */
   private static final Duration BOUND = Duration.ofSeconds(15);
+  private static final Duration TTL = Duration.ofSeconds(Dnsmasq.TTL_SECONDS);
 
   @TempDir Path dir;
   private Dnsmasq dns;
   private DnsEndpointSource source;
+  private final FakeScheduler scheduler = new FakeScheduler();
 
   @AfterEach
   void stopEverything() {
@@ -64,16 +70,34 @@ class DnsEndpointSourceTest {
     await().atMost(BOUND).until(() -> listener.lastState() != null);
 
     dns.hosts("127.0.0.11 " + WEB, "127.0.0.13 " + WEB);
-    await().atMost(BOUND).until(() -> found(Endpoint.of("127.0.0.11", 8080),
-        Endpoint.of("127.0.0.13", 8080)).equals(listener.lastState()));
+    scheduler.advance(TTL);
+    await().atMost(BOUND).until(() -> listener.states().size() == 2);
+    assertThat(listener.lastState()).isEqualTo(found(Endpoint.of("127.0.0.11", 8080),
+        Endpoint.of("127.0.0.13", 8080)));
 
     dns.hosts("127.0.0.11 " + WEB, "127.0.0.13 " + WEB, "127.0.0.14 " + WEB);
-    await().atMost(BOUND).until(() -> found(Endpoint.of("127.0.0.11", 8080),
-        Endpoint.of("127.0.0.13", 8080), Endpoint.of("127.0.0.14", 8080)).equals(listener.lastState()));
-
-    assertThat(listener.states()).hasSize(3);
+    scheduler.advance(TTL);
+    await().atMost(BOUND).until(() -> listener.states().size() == 3);
+    assertThat(listener.lastState()).isEqualTo(found(Endpoint.of("127.0.0.11", 8080),
+        Endpoint.of("127.0.0.13", 8080), Endpoint.of("127.0.0.14", 8080)));
     assertThat(listener.failures()).isEmpty();
     assertThat(listener.callsOverlapped()).isFalse();
+  }
+
+  @Test
+  void unchangedRecordsAreQueriedEveryTtlButDeliveredOnce() throws Exception {
+    dns = Dnsmasq.start(dir, "127.0.0.11 " + WEB);
+    RecordingListener listener = watch(WEB_8080);
+    await().atMost(BOUND).until(() -> listener.lastState() != null);
+
+    for (int refresh = 0; refresh < 5; refresh++) {
+      long ran = scheduler.ranCount();
+      scheduler.advance(TTL);
+      assertThat(scheduler.ranCount()).as("one refresh per TTL").isEqualTo(ran + 1);
+      await().atMost(BOUND).until(() -> scheduler.pendingCount() == 1); // answered, next one pending
+    }
+
+    assertThat(listener.events()).hasSize(1);
   }
 
   @Test
@@ -85,10 +109,13 @@ class DnsEndpointSourceTest {
     int seen = listener.events().size();
 
     dns.stop();
-    await().atMost(BOUND).until(() -> listener.eventsAfter(seen).size() >= 2);
+    scheduler.advance(TTL);
+    await().atMost(BOUND).until(() -> listener.eventsAfter(seen).size() == 1);
+    scheduler.advance(scheduler.nextDelay().orElseThrow()); // the backoff
+    await().atMost(BOUND).until(() -> listener.eventsAfter(seen).size() == 2);
     dns.restart();
-    await().atMost(BOUND).until(() -> listener.eventsAfter(seen).stream()
-        .anyMatch(RecordingListener.Event::isState));
+    scheduler.advance(scheduler.nextDelay().orElseThrow());
+    await().atMost(BOUND).until(() -> listener.eventsAfter(seen).size() == 3);
 
     List<RecordingListener.Event> during = listener.eventsAfter(seen);
     RecordingListener.Event back = during.stream().filter(RecordingListener.Event::isState)
@@ -119,8 +146,9 @@ class DnsEndpointSourceTest {
     await().atMost(BOUND).until(() -> listener.lastState() != null);
 
     dns.hosts("127.0.0.11 " + WEB);
+    scheduler.advance(scheduler.nextDelay().orElseThrow()); // NXDOMAIN without SOA: minRefresh
 
-    await().atMost(BOUND).until(() -> found(Endpoint.of("127.0.0.11", 8080)).equals(listener.lastState()));
+    await().atMost(BOUND).until(() -> listener.states().size() == 2);
     assertThat(listener.states()).containsExactly(
         SourceState.notFound(ServiceInfo.UNKNOWN), found(Endpoint.of("127.0.0.11", 8080)));
   }
@@ -164,6 +192,9 @@ class DnsEndpointSourceTest {
           .minRefresh(Duration.ofSeconds(1))
           .maxRefresh(Duration.ofSeconds(5))
           .backoff(Backoff.of(Duration.ofMillis(100), Duration.ofSeconds(1)))
+          .scheduler(scheduler)
+          .ticker(scheduler.ticker())
+          .random(() -> 0.0)
           .build();
     }
     RecordingListener listener = new RecordingListener();

@@ -8,6 +8,7 @@ import io.kdiscovery.model.ServiceInfo;
 import io.kdiscovery.model.ServiceKey;
 import io.kdiscovery.source.Backoff;
 import io.kdiscovery.source.SourceState;
+import io.kdiscovery.testing.FakeScheduler;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -26,6 +27,7 @@ class DnsSrvTest {
   @TempDir Path dir;
   private Dnsmasq dns;
   private DnsEndpointSource source;
+  private final FakeScheduler scheduler = new FakeScheduler();
 
   @AfterEach
   void stopEverything() {
@@ -95,10 +97,12 @@ class DnsSrvTest {
 
     dns.srvHosts("_http._tcp." + WEB + "," + WEB_0 + ",8080,0,1",
         "_http._tcp." + WEB + "," + WEB_1 + ",8080,0,1");
+    scheduler.advance(Duration.ofSeconds(Dnsmasq.TTL_SECONDS));
 
     SourceState both = found(Endpoint.builder("127.0.0.11", 8080).hostname(WEB_0).build(),
         Endpoint.builder("127.0.0.12", 8080).hostname(WEB_1).build());
-    await().atMost(BOUND).until(() -> both.equals(http.lastState()));
+    await().atMost(BOUND).until(() -> http.states().size() == 2);
+    assertThat(http.lastState()).isEqualTo(both);
   }
 
   @Test
@@ -118,6 +122,9 @@ class DnsSrvTest {
           .nameServer(dns.address())
           .queryTimeout(Duration.ofMillis(500))
           .backoff(Backoff.of(Duration.ofMillis(100), Duration.ofSeconds(1)))
+          .scheduler(scheduler)
+          .ticker(scheduler.ticker())
+          .random(() -> 0.0)
           .build();
     }
     RecordingListener listener = new RecordingListener();

@@ -11,12 +11,20 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import org.xbill.DNS.AAAARecord;
+import org.xbill.DNS.ARecord;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.Record;
+import org.xbill.DNS.Section;
 import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.Type;
 
@@ -38,6 +46,7 @@ public final class Dnsmasq implements AutoCloseable {
   private final Path logFile;
   private final String executable;
   private List<String> srvHosts = List.of();
+  private Map<String, Set<InetAddress>> hostLines = Map.of();
   private int port;
   private Process process;
 
@@ -71,10 +80,44 @@ public final class Dnsmasq implements AutoCloseable {
     return new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
   }
 
-  /** Replaces the host records and makes dnsmasq re-read them (SIGHUP, which also clears its cache). */
+  /**
+   * Replaces the host records and makes dnsmasq re-read them (SIGHUP, which also clears its cache);
+   * returns once dnsmasq serves exactly these addresses for every name, old or new, so that a test
+   * on fake time knows the next refresh sees the change.
+   */
   void hosts(String... lines) throws IOException {
+    Set<String> names = new TreeSet<>(hostLines.keySet());
     writeHosts(lines);
+    names.addAll(hostLines.keySet());
     signalHup();
+    await("dnsmasq serving the new hosts file").atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(20))
+        .until(() -> {
+          for (String name : names) {
+            if (!served(name).equals(hostLines.getOrDefault(name, Set.of()))) {
+              return false;
+            }
+          }
+          return true;
+        });
+  }
+
+  /** The A and AAAA addresses dnsmasq gives for a name now, straight from it. */
+  private Set<InetAddress> served(String name) throws IOException {
+    SimpleResolver probe = new SimpleResolver(address());
+    probe.setTimeout(Duration.ofMillis(500));
+    Set<InetAddress> addresses = new HashSet<>();
+    for (int type : new int[] {Type.A, Type.AAAA}) {
+      Message answer = probe.send(Message.newQuery(Record.newRecord(Name.fromString(name + "."), type, DClass.IN)));
+      for (Record r : answer.getSection(Section.ANSWER)) {
+        if (r instanceof ARecord a) {
+          addresses.add(a.getAddress());
+        } else if (r instanceof AAAARecord aaaa) {
+          addresses.add(aaaa.getAddress());
+        }
+      }
+    }
+    return addresses;
   }
 
   /** Replaces the SRV records ({@code name,target,port,priority,weight}) and restarts dnsmasq on its port. */
@@ -120,6 +163,15 @@ public final class Dnsmasq implements AutoCloseable {
   }
 
   private void writeHosts(String... lines) throws IOException {
+    Map<String, Set<InetAddress>> parsed = new HashMap<>();
+    for (String line : lines) {
+      String[] fields = line.trim().split("\\s+");
+      InetAddress address = InetAddress.getByName(fields[0]); // an IP literal: no lookup
+      for (int i = 1; i < fields.length; i++) {
+        parsed.computeIfAbsent(fields[i].toLowerCase(java.util.Locale.ROOT), n -> new HashSet<>()).add(address);
+      }
+    }
+    hostLines = parsed;
     Path tmp = dir.resolve("hosts.tmp");
     Files.writeString(tmp, String.join("\n", lines) + "\n");
     Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));

@@ -32,7 +32,7 @@ final class TableEntry implements EndpointSource.Listener {
   private final Executor listenerExecutor;
   private final CopyOnWriteArrayList<Delivery> deliveries = new CopyOnWriteArrayList<>();
   private final List<InlineListener> inlineListeners = new ArrayList<>(); // control thread only
-  private final CompletableFuture<ServiceSnapshot> first = new CompletableFuture<>();
+  private volatile CompletableFuture<ServiceSnapshot> first = new CompletableFuture<>();
 
   private volatile ServiceSnapshot snapshot;
   private volatile SourceStatus status;
@@ -82,6 +82,10 @@ final class TableEntry implements EndpointSource.Listener {
     deliveries.forEach(Delivery::close);
     deliveries.clear();
     inlineListeners.clear();
+    // A closed handle may stay referenced by its user: let go of the table it showed and of the watch.
+    watch = null;
+    snapshot = null;
+    first = new CompletableFuture<>();
     log.debug("stopped watching {}", key);
   }
 

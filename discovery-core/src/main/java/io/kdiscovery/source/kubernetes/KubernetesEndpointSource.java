@@ -263,6 +263,7 @@ public final class KubernetesEndpointSource implements EndpointSource {
     runtime.catalogListeners().shutdown();
     try {
       runtime.io().awaitTermination(2, TimeUnit.SECONDS);
+      runtime.serialPool().awaitTermination(1, TimeUnit.SECONDS); // the groups' close tasks let go of their state
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

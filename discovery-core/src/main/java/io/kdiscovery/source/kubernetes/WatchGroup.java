@@ -143,6 +143,12 @@ final class WatchGroup {
       if (recheck != null) {
         recheck.cancel();
       }
+      // Let go of every object read: a closed watch may stay referenced by a closed handle.
+      infos.clear();
+      slicesByService.clear();
+      sliceOwners.clear();
+      views.clear();
+      catalogs.clear();
     });
   }
 

@@ -127,16 +127,13 @@ final class MergedEndpoints {
   private boolean contribute(String source, Endpoint e) {
     Merged merged = byHostPort.get(e.hostPort());
     if (merged == null) {
-      merged = new Merged(e);
-      merged.sources.add(source);
-      merged.records.add(e);
+      merged = new Merged(source, e);
       byHostPort.put(e.hostPort(), merged);
       ordered.add(merged);
       structural = true;
       return true;
     }
-    merged.sources.add(source);
-    merged.records.add(e);
+    merged.add(source, e);
     return rechoose(merged);
   }
 
@@ -153,14 +150,8 @@ final class MergedEndpoints {
     if (merged == null) {
       return false;
     }
-    for (int i = 0; i < merged.sources.size(); i++) {
-      if (merged.sources.get(i).equals(source) && merged.records.get(i).equals(e)) {
-        merged.sources.remove(i);
-        merged.records.remove(i);
-        break;
-      }
-    }
-    if (merged.records.isEmpty()) {
+    merged.remove(source, e);
+    if (merged.isEmpty()) {
       byHostPort.remove(e.hostPort());
       ordered.remove(merged);
       structural = true;
@@ -169,38 +160,85 @@ final class MergedEndpoints {
     return rechoose(merged);
   }
 
-  /** One address and port, with every record of it and the best one. */
+  /**
+   * One address and port, with every record of it and the best one. Nearly always one slice lists
+   * it, so the first record has fields of its own and only further ones take a list (memory: the
+   * port's state is per endpoint).
+   */
   private static final class Merged {
     final int family;
     final long high;
     final long low;
     final int port;
-    final List<String> sources = new ArrayList<>(1);
-    final List<Endpoint> records = new ArrayList<>(1);
+    private String firstSource;
+    private Endpoint firstRecord;
+    private List<String> moreSources; // null until a second slice lists the address
+    private List<Endpoint> moreRecords;
     Endpoint best;
 
-    Merged(Endpoint first) {
+    Merged(String source, Endpoint first) {
       byte[] bytes = first.socketAddress().getAddress().getAddress();
       this.family = bytes.length; // 4 before 16: IPv4 before IPv6
       byte[] padded = bytes.length == 16 ? bytes : Arrays.copyOf(bytes, 16);
       this.high = toLong(padded, 0);
       this.low = toLong(padded, 8);
       this.port = first.port();
+      this.firstSource = source;
+      this.firstRecord = first;
       this.best = first;
+    }
+
+    void add(String source, Endpoint record) {
+      if (firstRecord == null) {
+        firstSource = source;
+        firstRecord = record;
+        return;
+      }
+      if (moreRecords == null) {
+        moreSources = new ArrayList<>(1);
+        moreRecords = new ArrayList<>(1);
+      }
+      moreSources.add(source);
+      moreRecords.add(record);
+    }
+
+    void remove(String source, Endpoint record) {
+      if (firstRecord != null && firstSource.equals(source) && firstRecord.equals(record)) {
+        if (moreRecords == null || moreRecords.isEmpty()) {
+          firstSource = null;
+          firstRecord = null;
+        } else {
+          firstSource = moreSources.remove(moreSources.size() - 1);
+          firstRecord = moreRecords.remove(moreRecords.size() - 1);
+        }
+        return;
+      }
+      if (moreRecords != null) {
+        for (int i = 0; i < moreRecords.size(); i++) {
+          if (moreSources.get(i).equals(source) && moreRecords.get(i).equals(record)) {
+            moreSources.remove(i);
+            moreRecords.remove(i);
+            return;
+          }
+        }
+      }
+    }
+
+    boolean isEmpty() {
+      return firstRecord == null;
     }
 
     /** Returns whether the best record changed. */
     boolean chooseBest() {
-      Endpoint chosen = records.get(0);
-      for (int i = 1; i < records.size(); i++) {
-        chosen = EndpointTranslator.better(chosen, records.get(i));
+      Endpoint chosen = firstRecord;
+      if (moreRecords != null) {
+        for (Endpoint record : moreRecords) {
+          chosen = EndpointTranslator.better(chosen, record);
+        }
       }
-      if (chosen.equals(best)) {
-        best = chosen;
-        return false;
-      }
+      boolean changed = !chosen.equals(best);
       best = chosen;
-      return true;
+      return changed;
     }
 
     private static long toLong(byte[] bytes, int offset) {

@@ -43,8 +43,8 @@ public interface ServiceHandle extends AutoCloseable {
    * Hands every snapshot to {@code listener} in the table's serial update context, <em>before</em> it
    * becomes visible through {@link #snapshot()} and before {@link #subscribe ordinary subscribers}
    * get it: the hook of a load balancer bound to this Service, which must hold each snapshot before
-   * any reader can see it. The current snapshot, if any, is delivered first, also in that context.
-   * Versions strictly increase.
+   * any reader can see it. The current snapshot, if any, is delivered on the calling thread before
+   * this method returns, serialized with the table's updates; versions strictly increase.
    *
    * <p>The listener must be fast and must never block or call back into the table: it delays every
    * update of this Service (and of the Services sharing the table's update thread). An exception it

@@ -31,8 +31,12 @@ final class TableEntry implements EndpointSource.Listener {
   private final Executor control;
   private final Executor listenerExecutor;
   private final CopyOnWriteArrayList<Delivery> deliveries = new CopyOnWriteArrayList<>();
-  private final List<InlineListener> inlineListeners = new ArrayList<>(); // control thread only
-  private final CompletableFuture<ServiceSnapshot> first = new CompletableFuture<>();
+  // Inline listeners get each snapshot before it is published. The monitor (control plane only, never a
+  // request thread) orders a new inline listener's first, synchronous delivery against the control
+  // thread's updates, so versions never go backwards.
+  private final Object inlineLock = new Object();
+  private final List<InlineListener> inlineListeners = new ArrayList<>(); // guarded by inlineLock
+  private volatile CompletableFuture<ServiceSnapshot> first = new CompletableFuture<>();
 
   private volatile ServiceSnapshot snapshot;
   private volatile SourceStatus status;
@@ -81,7 +85,13 @@ final class TableEntry implements EndpointSource.Listener {
     }
     deliveries.forEach(Delivery::close);
     deliveries.clear();
-    inlineListeners.clear();
+    synchronized (inlineLock) {
+      inlineListeners.clear();
+    }
+    // A closed handle may stay referenced by its user: let go of the table it showed and of the watch.
+    watch = null;
+    snapshot = null;
+    first = new CompletableFuture<>();
     log.debug("stopped watching {}", key);
   }
 
@@ -133,10 +143,12 @@ final class TableEntry implements EndpointSource.Listener {
     ServiceSnapshot next = new ServiceSnapshot(key, current == null ? 1 : current.version() + 1, now,
         state.serviceFound(), state.service(), state.endpoints());
     // Inline listeners (a bound balancer) hold the snapshot before any reader can see it.
-    for (InlineListener inline : inlineListeners) {
-      inline.deliver(next);
+    synchronized (inlineLock) {
+      for (InlineListener inline : inlineListeners) {
+        inline.deliver(next);
+      }
+      snapshot = next;
     }
-    snapshot = next;
     log.debug("{}", next);
     first.complete(next);
     for (Delivery delivery : deliveries) {
@@ -160,7 +172,9 @@ final class TableEntry implements EndpointSource.Listener {
       return;
     }
     if (status.state() == State.DISCONNECTED) {
-      status = new SourceStatus(State.DISCONNECTED, status.since(), status.lastSyncedAt(), reason);
+      boolean stillNeverConnected = status.lastSyncedAt() == null && snapshot == null;
+      status = new SourceStatus(State.DISCONNECTED, status.since(), status.lastSyncedAt(),
+          stillNeverConnected ? "never connected: " + reason : reason);
       log.debug("{}: still out of step: {}", key, reason, cause);
       return;
     }
@@ -175,29 +189,29 @@ final class TableEntry implements EndpointSource.Listener {
     }
   }
 
+  /** Delivers the current snapshot, if any, on the calling thread before it returns. */
   Subscription subscribeInline(SnapshotListener listener) {
     InlineListener inline = new InlineListener(listener);
-    control.execute(() -> {
-      if (stopped || inline.closed) {
-        return;
-      }
+    synchronized (inlineLock) {
       inlineListeners.add(inline);
       ServiceSnapshot current = snapshot;
       if (current != null) {
         inline.deliver(current);
       }
-    });
+    }
     return () -> {
       inline.closed = true;
-      control.execute(() -> inlineListeners.remove(inline));
+      synchronized (inlineLock) {
+        inlineListeners.remove(inline);
+      }
     };
   }
 
-  /** An inline subscription: called on the control thread only. */
+  /** An inline subscription; delivered to under {@link #inlineLock} only. */
   private final class InlineListener {
     private final SnapshotListener listener;
     private volatile boolean closed;
-    private long deliveredVersion;
+    private long deliveredVersion; // guarded by inlineLock
 
     InlineListener(SnapshotListener listener) {
       this.listener = listener;

@@ -83,7 +83,7 @@ public final class KubernetesEndpointSource implements EndpointSource {
     return pool;
   }
 
-  /** A source on fabric8's standard configuration, with default backoff, in per-Service scope. */
+  /** A source on fabric8's standard configuration, with default backoff, in namespace scope. */
   public static KubernetesEndpointSource create() {
     return builder().build();
   }
@@ -263,6 +263,7 @@ public final class KubernetesEndpointSource implements EndpointSource {
     runtime.catalogListeners().shutdown();
     try {
       runtime.io().awaitTermination(2, TimeUnit.SECONDS);
+      runtime.serialPool().awaitTermination(1, TimeUnit.SECONDS); // the groups' close tasks let go of their state
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -393,7 +394,7 @@ public final class KubernetesEndpointSource implements EndpointSource {
     private KubernetesClient client;
     private Backoff backoff = Backoff.defaults();
     private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
-    private WatchScope scope = WatchScope.SERVICE;
+    private WatchScope scope = WatchScope.NAMESPACE;
     private Scheduler scheduler = Scheduler.system();
     private Ticker ticker = Ticker.system();
     private Clock clock = Clock.systemUTC();
@@ -412,7 +413,7 @@ public final class KubernetesEndpointSource implements EndpointSource {
       return this;
     }
 
-    /** What one watch serves: a Service (the default), a namespace, or the cluster. */
+    /** What one watch serves: a namespace (the default), a Service, or the cluster. */
     public Builder scope(WatchScope scope) {
       this.scope = Objects.requireNonNull(scope, "scope");
       return this;

@@ -32,7 +32,10 @@ final class MergedEndpoints {
   private final Map<String, Merged> byHostPort = new HashMap<>();
   private final TreeSet<Merged> ordered = new TreeSet<>(ORDER);
   private List<Endpoint> published = List.of();
+  private Merged[] order = new Merged[0]; // the merged records in published order, while not structural
+  private final List<Merged> rechosen = new ArrayList<>(); // records whose best changed in place
   private boolean dirty;
+  private boolean structural; // an address was added or removed: the order must be walked again
 
   /** Replaces what {@code source} contributes; returns whether the merged endpoints changed. */
   boolean put(String source, List<Endpoint> endpoints) {
@@ -41,13 +44,14 @@ final class MergedEndpoints {
       return false; // the slice changed elsewhere (another port, a label): nothing to do here
     }
     boolean changed = false;
+    // New records first, then the old ones out: an address the slice keeps never leaves the order.
+    for (Endpoint e : endpoints) {
+      changed |= contribute(source, e);
+    }
     if (previous != null) {
       for (Endpoint e : previous) {
         changed |= withdraw(source, e);
       }
-    }
-    for (Endpoint e : endpoints) {
-      changed |= contribute(source, e);
     }
     if (endpoints.isEmpty()) {
       bySource.remove(source);
@@ -74,10 +78,12 @@ final class MergedEndpoints {
   void clear() {
     if (!byHostPort.isEmpty()) {
       dirty = true;
+      structural = true;
     }
     bySource.clear();
     byHostPort.clear();
     ordered.clear();
+    rechosen.clear();
   }
 
   /** The sources with a contribution now. */
@@ -91,31 +97,52 @@ final class MergedEndpoints {
 
   /** The merged endpoints, sorted; the same instance until the next change. */
   List<Endpoint> endpoints() {
-    if (dirty) {
-      Endpoint[] array = new Endpoint[ordered.size()];
-      int i = 0;
-      for (Merged m : ordered) {
-        array[i++] = m.best;
-      }
-      published = List.of(array);
-      dirty = false;
+    if (!dirty) {
+      return published;
     }
+    Endpoint[] array;
+    if (structural) {
+      order = ordered.toArray(new Merged[0]);
+      array = new Endpoint[order.length];
+      for (int i = 0; i < order.length; i++) {
+        array[i] = order[i].best;
+      }
+    } else {
+      // Only some records changed in place (a pod turned ready, say): copy and patch, O(n) memcpy.
+      array = published.toArray(new Endpoint[0]);
+      for (Merged m : rechosen) {
+        int i = Arrays.binarySearch(order, m, ORDER);
+        if (i >= 0) {
+          array[i] = m.best;
+        }
+      }
+    }
+    published = List.of(array);
+    rechosen.clear();
+    dirty = false;
+    structural = false;
     return published;
   }
 
   private boolean contribute(String source, Endpoint e) {
     Merged merged = byHostPort.get(e.hostPort());
     if (merged == null) {
-      merged = new Merged(e);
-      merged.sources.add(source);
-      merged.records.add(e);
+      merged = new Merged(source, e);
       byHostPort.put(e.hostPort(), merged);
       ordered.add(merged);
+      structural = true;
       return true;
     }
-    merged.sources.add(source);
-    merged.records.add(e);
-    return merged.chooseBest();
+    merged.add(source, e);
+    return rechoose(merged);
+  }
+
+  private boolean rechoose(Merged merged) {
+    if (merged.chooseBest()) {
+      rechosen.add(merged);
+      return true;
+    }
+    return false;
   }
 
   private boolean withdraw(String source, Endpoint e) {
@@ -123,53 +150,95 @@ final class MergedEndpoints {
     if (merged == null) {
       return false;
     }
-    for (int i = 0; i < merged.sources.size(); i++) {
-      if (merged.sources.get(i).equals(source) && merged.records.get(i).equals(e)) {
-        merged.sources.remove(i);
-        merged.records.remove(i);
-        break;
-      }
-    }
-    if (merged.records.isEmpty()) {
+    merged.remove(source, e);
+    if (merged.isEmpty()) {
       byHostPort.remove(e.hostPort());
       ordered.remove(merged);
+      structural = true;
       return true;
     }
-    return merged.chooseBest();
+    return rechoose(merged);
   }
 
-  /** One address and port, with every record of it and the best one. */
+  /**
+   * One address and port, with every record of it and the best one. Nearly always one slice lists
+   * it, so the first record has fields of its own and only further ones take a list (memory: the
+   * port's state is per endpoint).
+   */
   private static final class Merged {
     final int family;
     final long high;
     final long low;
     final int port;
-    final List<String> sources = new ArrayList<>(1);
-    final List<Endpoint> records = new ArrayList<>(1);
+    private String firstSource;
+    private Endpoint firstRecord;
+    private List<String> moreSources; // null until a second slice lists the address
+    private List<Endpoint> moreRecords;
     Endpoint best;
 
-    Merged(Endpoint first) {
+    Merged(String source, Endpoint first) {
       byte[] bytes = first.socketAddress().getAddress().getAddress();
       this.family = bytes.length; // 4 before 16: IPv4 before IPv6
       byte[] padded = bytes.length == 16 ? bytes : Arrays.copyOf(bytes, 16);
       this.high = toLong(padded, 0);
       this.low = toLong(padded, 8);
       this.port = first.port();
+      this.firstSource = source;
+      this.firstRecord = first;
       this.best = first;
+    }
+
+    void add(String source, Endpoint record) {
+      if (firstRecord == null) {
+        firstSource = source;
+        firstRecord = record;
+        return;
+      }
+      if (moreRecords == null) {
+        moreSources = new ArrayList<>(1);
+        moreRecords = new ArrayList<>(1);
+      }
+      moreSources.add(source);
+      moreRecords.add(record);
+    }
+
+    void remove(String source, Endpoint record) {
+      if (firstRecord != null && firstSource.equals(source) && firstRecord.equals(record)) {
+        if (moreRecords == null || moreRecords.isEmpty()) {
+          firstSource = null;
+          firstRecord = null;
+        } else {
+          firstSource = moreSources.remove(moreSources.size() - 1);
+          firstRecord = moreRecords.remove(moreRecords.size() - 1);
+        }
+        return;
+      }
+      if (moreRecords != null) {
+        for (int i = 0; i < moreRecords.size(); i++) {
+          if (moreSources.get(i).equals(source) && moreRecords.get(i).equals(record)) {
+            moreSources.remove(i);
+            moreRecords.remove(i);
+            return;
+          }
+        }
+      }
+    }
+
+    boolean isEmpty() {
+      return firstRecord == null;
     }
 
     /** Returns whether the best record changed. */
     boolean chooseBest() {
-      Endpoint chosen = records.get(0);
-      for (int i = 1; i < records.size(); i++) {
-        chosen = EndpointTranslator.better(chosen, records.get(i));
+      Endpoint chosen = firstRecord;
+      if (moreRecords != null) {
+        for (Endpoint record : moreRecords) {
+          chosen = EndpointTranslator.better(chosen, record);
+        }
       }
-      if (chosen.equals(best)) {
-        best = chosen;
-        return false;
-      }
+      boolean changed = !chosen.equals(best);
       best = chosen;
-      return true;
+      return changed;
     }
 
     private static long toLong(byte[] bytes, int offset) {

@@ -124,6 +124,7 @@ final class ResourceFeed<T extends HasMetadata> {
       generation++;
       stopWatch();
       cancelPending();
+      items.clear();
     });
   }
 

@@ -119,7 +119,10 @@ final class WatchGroup {
         return;
       }
       catalogs.add(catalog);
-      if (services.listed()) {
+      if (!serviceReadable) {
+        catalog.failed("may not read the Services of " + groupKey + " (403). "
+            + rbacHint("services", "", groupKey.namespace()));
+      } else if (services.listed()) {
         catalog.update(List.copyOf(infos.values()), services.inStep(), failure);
       }
     });
@@ -140,6 +143,12 @@ final class WatchGroup {
       if (recheck != null) {
         recheck.cancel();
       }
+      // Let go of every object read: a closed watch may stay referenced by a closed handle.
+      infos.clear();
+      slicesByService.clear();
+      sliceOwners.clear();
+      views.clear();
+      catalogs.clear();
     });
   }
 
@@ -328,7 +337,7 @@ final class WatchGroup {
 
     @Override
     public boolean failed(ResourceFeed<Service> feed, String reason, Throwable cause) {
-      if (httpCode(cause) == 403 && !feed.listed() && groupKey.serviceName() != null && catalogs.isEmpty()) {
+      if (httpCode(cause) == 403 && !feed.listed() && catalogs.isEmpty()) {
         serviceReadable = false;
         log.warn("kubernetes: may not read {} (403); port names still work, a port number is taken as the"
             + " pods' port, and the Service's settings (session affinity, traffic distribution) are unknown."

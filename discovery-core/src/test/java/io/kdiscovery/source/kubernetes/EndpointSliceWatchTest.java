@@ -154,7 +154,9 @@ class EndpointSliceWatchTest {
   }
 
   @Test
-  void slicesOfOtherServicesInTheNamespaceAreNotWatched() {
+  void inPerServiceScopeSlicesOfOtherServicesInTheNamespaceAreNotWatched() {
+    discovery.close();
+    discovery = KDiscovery.builder().kubernetesClient(api.client()).watchScope(io.kdiscovery.WatchScope.SERVICE).build();
     api.apply(Hostnames.service());
     api.apply(Hostnames.slice("hostnames-abc").ready("hostnames-1", "10.244.0.5").build());
     api.apply(new io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder(

@@ -5,7 +5,6 @@ import io.kdiscovery.affinity.StickyTable;
 import io.kdiscovery.health.OutlierDetection;
 import io.kdiscovery.health.SlowStart;
 import io.kdiscovery.model.Endpoint;
-import io.kdiscovery.model.EndpointConditions;
 import io.kdiscovery.model.ServiceInfo;
 import io.kdiscovery.model.ServiceKey;
 import io.kdiscovery.model.ServiceSnapshot;
@@ -102,7 +101,7 @@ final class RealLoadBalancer implements LoadBalancer, OutcomeSink {
       }
     }
     long now = ticker.read();
-    List<Endpoint> usable = usableEndpoints(snapshot.endpoints());
+    List<Endpoint> usable = snapshot.usableEndpoints();
     Map<String, EndpointState> next = new HashMap<>();
     EndpointState[] usableStates = new EndpointState[usable.size()];
     for (int i = 0; i < usableStates.length; i++) {
@@ -134,21 +133,6 @@ final class RealLoadBalancer implements LoadBalancer, OutcomeSink {
     if (pool != null) {
       pool.reclaim();
     }
-  }
-
-  /** Ready and serving endpoints; when there are none, serving-and-terminating ones. */
-  static List<Endpoint> usableEndpoints(List<Endpoint> endpoints) {
-    List<Endpoint> ready = new ArrayList<>();
-    List<Endpoint> terminating = new ArrayList<>();
-    for (Endpoint e : endpoints) {
-      EndpointConditions c = e.conditions();
-      if (c.ready() && c.serving()) {
-        ready.add(e);
-      } else if (c.servingTerminating()) {
-        terminating.add(e);
-      }
-    }
-    return ready.isEmpty() ? terminating : ready;
   }
 
   private Picker emptyPicker(ServiceSnapshot snapshot) {

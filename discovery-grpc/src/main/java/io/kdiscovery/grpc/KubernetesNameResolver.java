@@ -132,7 +132,7 @@ final class KubernetesNameResolver extends NameResolver {
   }
 
   private void push() {
-    List<Endpoint> usable = usableEndpoints(current);
+    List<Endpoint> usable = current.usableEndpoints();
     if (usable.isEmpty()) {
       String why = current.serviceFound()
           ? "has no ready endpoints (nor any serving while terminating)"
@@ -157,15 +157,6 @@ final class KubernetesNameResolver extends NameResolver {
     listener.onResult2(ResolutionResult.newBuilder()
         .setAddressesOrError(StatusOr.fromStatus(status))
         .build());
-  }
-
-  /** Ready endpoints; when none is ready, those serving while terminating (kube-proxy's fallback). */
-  static List<Endpoint> usableEndpoints(ServiceSnapshot snapshot) {
-    List<Endpoint> ready = snapshot.readyEndpoints();
-    if (!ready.isEmpty()) {
-      return ready;
-    }
-    return snapshot.endpoints().stream().filter(e -> e.conditions().servingTerminating()).toList();
   }
 
   private static Attributes attributesOf(Endpoint endpoint) {

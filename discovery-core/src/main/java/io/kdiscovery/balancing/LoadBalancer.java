@@ -162,7 +162,8 @@ public interface LoadBalancer {
 
     /**
      * How many counted picks may be outstanding at once without allocating (default 1024, rounded up to
-     * a power of two). Beyond it picks still work, on handles that are allocated and never reclaimed.
+     * a power of two). Beyond it picks still work, on handles that are allocated, counted in flight and
+     * reclaimed after the abandoned-pick timeout like pooled ones.
      */
     public Builder maxOutstandingPicks(int picks) {
       if (picks < 8 || picks > (1 << 20)) {

@@ -82,6 +82,11 @@ public final class Pick {
     return new Pick(sink, true, true, null, null);
   }
 
+  /** A handle for an endpoint the balancer no longer has: counts nothing, reports nothing. */
+  static Pick detached(Endpoint endpoint) {
+    return new Pick(null, false, false, endpoint, null);
+  }
+
   /**
    * A counted handle outside the pool, for when every pooled one is in use; the pool keeps it in its
    * overflow list and reclaims it like a pooled one.
@@ -122,7 +127,9 @@ public final class Pick {
   public void complete(Outcome outcome, long latencyNanos) {
     Objects.requireNonNull(outcome, "outcome");
     if (!counted) {
-      sink.record(state, outcome, latencyNanos);
+      if (sink != null) { // null: detached
+        sink.record(state, outcome, latencyNanos);
+      }
       return;
     }
     // A loop, not one compare-and-set: the reclaimer may move an in-use handle to ABANDONED between

@@ -1,5 +1,6 @@
 package io.kdiscovery.balancing;
 
+import io.kdiscovery.model.Endpoint;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
@@ -38,6 +39,21 @@ final class EndpointState {
   final String id;
   /** When the endpoint joined, on the balancer's ticker: the start of its slow start. */
   final long joinedAt;
+  /**
+   * A small number unique among the balancer's current endpoints, reused after one leaves: what the
+   * hashing selectors store as a ring or table owner, so that their tables need no rewrite when other
+   * endpoints come and go and shift everyone's array index.
+   */
+  final int slot;
+
+  /** The endpoint as the latest snapshot has it: its attributes may change while its identity stays. */
+  volatile Endpoint endpoint;
+  /** For policies that count nothing: the one handle every pick of this endpoint returns. */
+  volatile Pick shared;
+
+  // Written and read by the balancer's update thread only.
+  int mark;
+  int position;
 
   volatile int flags;
   private volatile int inFlight;
@@ -53,9 +69,14 @@ final class EndpointState {
   private volatile long latencyStamp;
 
   EndpointState(String id, long joinedAt, boolean warming) {
+    this(id, joinedAt, warming, 0);
+  }
+
+  EndpointState(String id, long joinedAt, boolean warming, int slot) {
     this.id = id;
     this.joinedAt = joinedAt;
     this.flags = warming ? WARMING : 0;
+    this.slot = slot;
   }
 
   int inFlight() {

@@ -34,11 +34,18 @@ final class MaglevSelector implements Selector {
   private final int[] table; // owners' slots
   private final int[] indexOfSlot;
   private final int size;
+  /**
+   * Which table positions each slot owns: the update thread's index, so that an update finds a
+   * leaver's positions without scanning the table. Handed on to the next selector, which updates it
+   * (picks never read it); null once handed on.
+   */
+  private Positions positions;
 
-  private MaglevSelector(int[] table, int[] indexOfSlot, int size) {
+  private MaglevSelector(int[] table, int[] indexOfSlot, int size, Positions positions) {
     this.table = table;
     this.indexOfSlot = indexOfSlot;
     this.size = size;
+    this.positions = positions;
   }
 
   static MaglevSelector create(EndpointGroup group) {
@@ -69,7 +76,7 @@ final class MaglevSelector implements Selector {
         filled++;
       }
     }
-    return new MaglevSelector(table, indexOfSlots(group), n);
+    return new MaglevSelector(table, indexOfSlots(group), n, Positions.of(table));
   }
 
   private static long offset(String id, int m) {
@@ -96,29 +103,27 @@ final class MaglevSelector implements Selector {
   public Selector next(EndpointGroup group, GroupChange change, Function<EndpointGroup, Selector> fresh) {
     int n = group.size();
     int m = table.length;
-    if (tableSize(n) != m || (long) (change.removed().size() + change.added().size()) * 8 > n) {
+    Positions owned = positions;
+    if (owned == null || tableSize(n) != m
+        || (long) (change.removed().size() + change.added().size()) * 8 > n) {
       return create(group);
     }
+    positions = null; // handed on: the next selector updates it
     int[] next = table.clone();
     if (!change.removed().isEmpty()) {
       boolean[] leaving = new boolean[change.maxSlot() + 1];
       for (EndpointState s : change.removed()) {
         leaving[s.slot] = true;
       }
-      // Walk backwards from a slot that stays, carrying the owner of the nearest following kept slot.
-      int anchor = -1;
-      for (int p = 0; p < m && anchor < 0; p++) {
-        if (!isLeaving(next[p], leaving)) {
-          anchor = p;
-        }
-      }
-      int owner = next[anchor];
-      for (int k = 1; k < m; k++) {
-        int p = Math.floorMod(anchor - k, m);
-        if (isLeaving(next[p], leaving)) {
-          next[p] = owner;
-        } else {
-          owner = next[p];
+      for (EndpointState s : change.removed()) {
+        for (int p : owned.take(s.slot)) {
+          // The owner of the nearest following position that stays takes it.
+          int q = p + 1 == m ? 0 : p + 1;
+          while (isLeaving(next[q], leaving)) {
+            q = q + 1 == m ? 0 : q + 1;
+          }
+          next[p] = next[q];
+          owned.add(next[q], p);
         }
       }
     }
@@ -134,7 +139,9 @@ final class MaglevSelector implements Selector {
         for (int claimed = 0; claimed < share; ) {
           int holder = next[(int) c];
           if (holder >= joining.length || !joining[holder]) { // never take from another joiner
+            owned.remove(holder, (int) c);
             next[(int) c] = s.slot;
+            owned.add(s.slot, (int) c);
             claimed++;
           }
           c += step;
@@ -144,7 +151,73 @@ final class MaglevSelector implements Selector {
         }
       }
     }
-    return new MaglevSelector(next, indexOfSlots(group), n);
+    return new MaglevSelector(next, indexOfSlots(group), n, owned);
+  }
+
+  /** The table positions of each slot; update thread only. */
+  private static final class Positions {
+    private int[][] bySlot;
+    private int[] counts;
+
+    static Positions of(int[] table) {
+      int max = 0;
+      for (int slot : table) {
+        max = Math.max(max, slot);
+      }
+      Positions p = new Positions();
+      p.counts = new int[max + 1];
+      for (int slot : table) {
+        p.counts[slot]++;
+      }
+      p.bySlot = new int[max + 1][];
+      for (int slot = 0; slot <= max; slot++) {
+        p.bySlot[slot] = new int[Math.max(4, p.counts[slot])];
+        p.counts[slot] = 0;
+      }
+      for (int position = 0; position < table.length; position++) {
+        p.add(table[position], position);
+      }
+      return p;
+    }
+
+    void add(int slot, int position) {
+      if (slot >= bySlot.length) {
+        int size = Math.max(slot + 1, bySlot.length * 2);
+        bySlot = Arrays.copyOf(bySlot, size);
+        counts = Arrays.copyOf(counts, size);
+      }
+      int[] list = bySlot[slot];
+      if (list == null) {
+        list = bySlot[slot] = new int[16];
+      } else if (counts[slot] == list.length) {
+        list = bySlot[slot] = Arrays.copyOf(list, list.length * 2);
+      }
+      list[counts[slot]++] = position;
+    }
+
+    void remove(int slot, int position) {
+      int[] list = bySlot[slot];
+      int count = counts[slot];
+      for (int i = 0; i < count; i++) {
+        if (list[i] == position) {
+          list[i] = list[count - 1];
+          counts[slot] = count - 1;
+          return;
+        }
+      }
+      throw new IllegalStateException("slot " + slot + " does not own position " + position);
+    }
+
+    /** The positions of {@code slot}, which owns none afterwards. */
+    int[] take(int slot) {
+      if (slot >= bySlot.length || bySlot[slot] == null) {
+        return new int[0];
+      }
+      int[] taken = Arrays.copyOf(bySlot[slot], counts[slot]);
+      bySlot[slot] = null;
+      counts[slot] = 0;
+      return taken;
+    }
   }
 
   private static boolean isLeaving(int slot, boolean[] leaving) {

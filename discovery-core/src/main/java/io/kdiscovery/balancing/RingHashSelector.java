@@ -1,6 +1,7 @@
 package io.kdiscovery.balancing;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 
@@ -124,12 +125,24 @@ final class RingHashSelector implements Selector {
     if (ring.length + addedEntries > MAX_RING_SIZE) {
       return create(group);
     }
-    boolean[] leaving = new boolean[Math.max(0, change.maxSlot()) + 1];
-    for (EndpointState s : change.removed()) {
-      leaving[s.slot] = true;
-    }
-    for (EndpointState s : change.reweighted()) {
-      leaving[s.slot] = true;
+    // Every entry is (hash of the owner's name and replica) | slot, so the leavers' entries are found
+    // by binary search, not by a scan, and the new ring is the old one copied in runs between them.
+    long[] leaving = new long[64];
+    int l = 0;
+    for (List<EndpointState> list : List.of(change.removed(), change.reweighted())) {
+      for (EndpointState s : list) {
+        for (int r = 0; ; r++) {
+          long entry = (Hashing.hash(s.id, (r + 1) * GOLDEN) & ~OWNER_MASK) | s.slot;
+          int at = Arrays.binarySearch(ring, entry);
+          if (at < 0) {
+            break; // past its last replica (its count depended on its weight then)
+          }
+          if (l == leaving.length) {
+            leaving = Arrays.copyOf(leaving, l * 2);
+          }
+          leaving[l++] = at;
+        }
+      }
     }
     long[] joining = new long[(int) addedEntries];
     int k = 0;
@@ -140,28 +153,37 @@ final class RingHashSelector implements Selector {
       k = addEntries(joining, k, s, (int) (perWeight * s.endpoint.weight()));
     }
     Arrays.sort(joining);
-    int kept = 0;
-    for (long entry : ring) {
-      int owner = (int) (entry & OWNER_MASK);
-      if (owner >= leaving.length || !leaving[owner]) {
-        kept++;
-      }
-    }
-    long[] merged = new long[kept + joining.length];
-    int a = 0;
-    int b = 0;
+    long[] cuts = Arrays.copyOf(leaving, l);
+    Arrays.sort(cuts);
+    long[] merged = new long[ring.length - l + joining.length];
+    int from = 0; // next entry of the old ring to copy
     int out = 0;
-    while (out < merged.length) {
-      while (a < ring.length && (int) (ring[a] & OWNER_MASK) < leaving.length && leaving[(int) (ring[a] & OWNER_MASK)]) {
-        a++;
+    int c = 0;
+    for (long entry : joining) {
+      int found = Arrays.binarySearch(ring, entry); // present only for a reweighted owner: it is cut too
+      int insertAt = found >= 0 ? found : -found - 1;
+      while (c < cuts.length && cuts[c] < insertAt) {
+        out = copyRun(ring, from, (int) cuts[c], merged, out);
+        from = (int) cuts[c++] + 1;
       }
-      if (a < ring.length && (b == joining.length || ring[a] <= joining[b])) {
-        merged[out++] = ring[a++];
-      } else {
-        merged[out++] = joining[b++];
-      }
+      out = copyRun(ring, from, insertAt, merged, out);
+      from = Math.max(from, insertAt);
+      merged[out++] = entry;
     }
+    while (c < cuts.length) {
+      out = copyRun(ring, from, (int) cuts[c], merged, out);
+      from = (int) cuts[c++] + 1;
+    }
+    copyRun(ring, from, ring.length, merged, out);
     return new RingHashSelector(merged, indexOfSlots(group), n, perWeight, false);
+  }
+
+  private static int copyRun(long[] ring, int from, int to, long[] into, int at) {
+    if (to > from) {
+      System.arraycopy(ring, from, into, at, to - from);
+      return at + to - from;
+    }
+    return at;
   }
 
   @Override

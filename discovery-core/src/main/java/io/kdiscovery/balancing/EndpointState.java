@@ -20,14 +20,13 @@ final class EndpointState {
   static final int EJECTED = 1;
   static final int WARMING = 2;
 
-  private static final VarHandle IN_FLIGHT;
+  private static final VarHandle STRIPE = MethodHandles.arrayElementVarHandle(int[].class);
   private static final VarHandle FLAGS;
   private static final VarHandle FAILURES;
 
   static {
     try {
       MethodHandles.Lookup lookup = MethodHandles.lookup();
-      IN_FLIGHT = lookup.findVarHandle(EndpointState.class, "inFlight", int.class);
       FLAGS = lookup.findVarHandle(EndpointState.class, "flags", int.class);
       FAILURES = lookup.findVarHandle(EndpointState.class, "consecutiveFailures", int.class);
     } catch (ReflectiveOperationException e) {
@@ -56,7 +55,13 @@ final class EndpointState {
   int position;
 
   volatile int flags;
-  private volatile int inFlight;
+  /**
+   * Requests in flight, counted per {@linkplain ThreadStripe stripe} of threads (64 bytes apart) so
+   * that threads picking the same endpoint at once do not write one cache line; the count is the sum.
+   * A request released on another thread than it was counted on leaves one stripe negative and the sum
+   * right.
+   */
+  private final int[] inFlight = new int[ThreadStripe.COUNT * ThreadStripe.STRIDE];
   private volatile int consecutiveFailures;
   private volatile boolean retired;
 
@@ -80,15 +85,19 @@ final class EndpointState {
   }
 
   int inFlight() {
-    return inFlight;
+    int sum = 0;
+    for (int s = 0; s < ThreadStripe.COUNT; s++) {
+      sum += (int) STRIPE.getVolatile(inFlight, s * ThreadStripe.STRIDE);
+    }
+    return sum;
   }
 
   void acquireInFlight() {
-    IN_FLIGHT.getAndAdd(this, 1);
+    STRIPE.getAndAdd(inFlight, ThreadStripe.current() * ThreadStripe.STRIDE, 1);
   }
 
   void releaseInFlight() {
-    IN_FLIGHT.getAndAdd(this, -1);
+    STRIPE.getAndAdd(inFlight, ThreadStripe.current() * ThreadStripe.STRIDE, -1);
   }
 
   boolean isEjected() {
@@ -186,6 +195,11 @@ final class EndpointState {
       return;
     }
     long elapsed = Math.max(0, now - latencyStamp);
+    if (latencyNanos == (long) previous && elapsed < decayNanos / 1024) {
+      // The same latency again, moments later: the average would not move. Skipping both writes keeps
+      // threads completing picks of one endpoint at once from fighting over its cache line.
+      return;
+    }
     latencyStamp = now;
     if (latencyNanos > previous || previous == 0) {
       latencyAverage = latencyNanos;
@@ -207,6 +221,6 @@ final class EndpointState {
 
   @Override
   public String toString() {
-    return id + (isEjected() ? " ejected" : "") + " inFlight=" + inFlight;
+    return id + (isEjected() ? " ejected" : "") + " inFlight=" + inFlight();
   }
 }

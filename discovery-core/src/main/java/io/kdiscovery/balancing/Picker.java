@@ -87,7 +87,8 @@ final class Picker {
       if (preferred != null && preferred.length < usable.length) {
         local = Arrays.equals(preferred, localZoneMembers)
             ? zones.get(localZone) // the same endpoints: one group, one selector
-            : subset(all, preferred, previous == null ? null : previous.local, selectors);
+            : subset(all, preferred, previous == null || previous.local == previous.all ? null : previous.local,
+                selectors);
       }
     }
     return new Picker(snapshot, all, local, Map.copyOf(zones), sticky, null, null);
@@ -114,7 +115,7 @@ final class Picker {
       endpoints[i] = all.endpoints[members[i]];
       states[i] = all.states[members[i]];
     }
-    if (was == null || was == all) {
+    if (was == null) {
       return new EndpointGroup(endpoints, states, selectors);
     }
     if (was.sameMembers(states) && sameEndpoints(was, endpoints)) {

@@ -56,12 +56,15 @@ final class EndpointState {
 
   volatile int flags;
   /**
-   * Requests in flight, counted per {@linkplain ThreadStripe stripe} of threads (64 bytes apart) so
-   * that threads picking the same endpoint at once do not write one cache line; the count is the sum.
-   * A request released on another thread than it was counted on leaves one stripe negative and the sum
-   * right.
+   * Requests in flight. For the power-of-two-choices policies, which read two endpoints per pick, it is
+   * counted per {@linkplain ThreadStripe stripe} of threads (64 bytes apart), so that threads picking
+   * the same endpoint at once do not write one cache line, and the count is the sum; a request
+   * released on another thread than it was counted on leaves one stripe negative and the sum right.
+   * For the IPVS policies, which scan every endpoint per pick, it is one counter: a scan of striped
+   * counters would read four cache lines per endpoint.
    */
-  private final int[] inFlight = new int[ThreadStripe.COUNT * ThreadStripe.STRIDE];
+  private final int[] inFlight;
+  private final int stripes;
   private volatile int consecutiveFailures;
   private volatile boolean retired;
 
@@ -78,26 +81,32 @@ final class EndpointState {
   }
 
   EndpointState(String id, long joinedAt, boolean warming, int slot) {
+    this(id, joinedAt, warming, slot, true);
+  }
+
+  EndpointState(String id, long joinedAt, boolean warming, int slot, boolean stripedInFlight) {
     this.id = id;
     this.joinedAt = joinedAt;
     this.flags = warming ? WARMING : 0;
     this.slot = slot;
+    this.stripes = stripedInFlight ? ThreadStripe.COUNT : 1;
+    this.inFlight = new int[stripedInFlight ? ThreadStripe.COUNT * ThreadStripe.STRIDE : 1];
   }
 
   int inFlight() {
     int sum = 0;
-    for (int s = 0; s < ThreadStripe.COUNT; s++) {
+    for (int s = 0; s < stripes; s++) {
       sum += (int) STRIPE.getVolatile(inFlight, s * ThreadStripe.STRIDE);
     }
     return sum;
   }
 
   void acquireInFlight() {
-    STRIPE.getAndAdd(inFlight, ThreadStripe.current() * ThreadStripe.STRIDE, 1);
+    STRIPE.getAndAdd(inFlight, stripes == 1 ? 0 : ThreadStripe.current() * ThreadStripe.STRIDE, 1);
   }
 
   void releaseInFlight() {
-    STRIPE.getAndAdd(inFlight, ThreadStripe.current() * ThreadStripe.STRIDE, -1);
+    STRIPE.getAndAdd(inFlight, stripes == 1 ? 0 : ThreadStripe.current() * ThreadStripe.STRIDE, -1);
   }
 
   boolean isEjected() {

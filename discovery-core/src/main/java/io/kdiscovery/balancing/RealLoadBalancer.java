@@ -54,6 +54,8 @@ final class RealLoadBalancer implements LoadBalancer, OutcomeSink {
   private final ServiceKey configuredService;
   private final double latencyDecayNanos;
   private final PickPool pool;
+  /** Whether in-flight counts are striped per thread: for the policies that read two, not all. */
+  private final boolean stripedInFlight;
   private final Function<EndpointGroup, Selector> selectors;
   private final AtomicInteger ejectedCount = new AtomicInteger();
   private final AtomicLong ejectionsTotal = new AtomicLong();
@@ -86,6 +88,7 @@ final class RealLoadBalancer implements LoadBalancer, OutcomeSink {
         ? new PickPool(b.maxOutstandingPicks, this, b.ticker, b.abandonedPickTimeout.toNanos())
         : null;
     this.selectors = group -> Selector.create(policy, group, ticker, latencyDecayNanos);
+    this.stripedInFlight = policy == Policy.LEAST_REQUEST || policy == Policy.PEAK_EWMA;
     if (affinity.mode() == Affinity.Mode.STICKY) {
       this.sticky = StickyTable.create(affinity.idleTimeout(), affinity.maxKeys(), ticker);
     }
@@ -144,7 +147,8 @@ final class RealLoadBalancer implements LoadBalancer, OutcomeSink {
       } else {
         s = states.get(e.hostPort());
         if (s == null) {
-          s = new EndpointState(e.hostPort(), now, seenEndpoints && slowStart.enabled(), slots.take());
+          s = new EndpointState(e.hostPort(), now, seenEndpoints && slowStart.enabled(), slots.take(),
+              stripedInFlight);
           s.endpoint = e;
           s.shared = pool == null ? Pick.shared(this, e, s) : null;
           states.put(s.id, s);

@@ -20,16 +20,20 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
- * The {@link LoadBalancer}: a picker rebuilt per snapshot, plus per-endpoint state that outlives it.
+ * The {@link LoadBalancer}: a picker made per snapshot from the previous one, plus per-endpoint state
+ * that outlives it.
  *
  * <pre>
  * Concurrency design
  *
- *   update()  ── serial thread ──▶ builds Picker (immutable arrays + selectors) ──▶ volatile picker
- *                                  keeps Map<address:port, EndpointState> (only this thread)
+ *   update()  ── serial thread ──▶ walks new endpoints alongside the old; Picker.next (groups and
+ *                                  hashing tables that did not change are kept) ──▶ volatile picker
+ *                                  writes the states map (concurrent, so start() can read it),
+ *                                  slots, marks and positions (only this thread)
  *   pick()    ── any thread ─────▶ reads picker once; selector.select(); EndpointState.flags == 0?
- *                                  yes: hand out (shared handle, or pooled handle + in-flight++)
+ *                                  yes: hand out (state's shared handle, or pooled handle + in-flight++)
  *                                  no:  slow path (ejection expiry, panic, slow start, exclusions)
+ *   choose()/start() ─ any thread ▶ the same choice without counting / the count when the request starts
  *   complete()── any thread ─────▶ in-flight--, record(): failures, ejection, latency average
  * </pre>
  *

@@ -3,6 +3,7 @@ package io.kdiscovery.source.dns;
 import io.kdiscovery.model.ServiceKey;
 import io.kdiscovery.source.Backoff;
 import io.kdiscovery.source.EndpointSource;
+import io.kdiscovery.time.DaemonThreads;
 import io.kdiscovery.time.Ticker;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -158,11 +159,8 @@ public final class DnsEndpointSource implements EndpointSource {
   }
 
   private static ScheduledExecutorService ownScheduler() {
-    ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, task -> {
-      Thread thread = new Thread(task, "kdiscovery-dns-" + THREADS.incrementAndGet());
-      thread.setDaemon(true);
-      return thread;
-    });
+    ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1,
+        task -> DaemonThreads.newThread("kdiscovery-dns-" + THREADS.incrementAndGet(), task));
     executor.setRemoveOnCancelPolicy(true);
     executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     return executor;

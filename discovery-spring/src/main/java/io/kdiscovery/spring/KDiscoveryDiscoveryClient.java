@@ -20,9 +20,17 @@ import org.springframework.cloud.client.discovery.DiscoveryClient;
 public final class KDiscoveryDiscoveryClient implements DiscoveryClient {
 
   private final ServiceDirectory directory;
+  private final int order;
 
-  KDiscoveryDiscoveryClient(ServiceDirectory directory) {
+  KDiscoveryDiscoveryClient(ServiceDirectory directory, int order) {
     this.directory = directory;
+    this.order = order;
+  }
+
+  /** {@code kdiscovery.order}: this client's place among several in Spring Cloud's composite client. */
+  @Override
+  public int getOrder() {
+    return order;
   }
 
   @Override

@@ -17,9 +17,17 @@ import reactor.core.scheduler.Schedulers;
 public final class KDiscoveryReactiveDiscoveryClient implements ReactiveDiscoveryClient {
 
   private final ServiceDirectory directory;
+  private final int order;
 
-  KDiscoveryReactiveDiscoveryClient(ServiceDirectory directory) {
+  KDiscoveryReactiveDiscoveryClient(ServiceDirectory directory, int order) {
     this.directory = directory;
+    this.order = order;
+  }
+
+  /** {@code kdiscovery.order}: this client's place among several in Spring Cloud's composite client. */
+  @Override
+  public int getOrder() {
+    return order;
   }
 
   @Override

@@ -235,7 +235,7 @@ class KDiscoveryAutoConfigurationTest {
           assertThat(outlier.ejectOnConnectFailure()).isFalse();
           assertThat(properties.getSlowStart()).isEqualTo(Duration.ofSeconds(20));
           assertThat(properties.getZone()).isEqualTo("zone-a");
-          assertThat(context.getBean(ServiceDirectory.class).balancerSettings().build()).isNotNull();
+          assertThat(context.getBean(ServiceDirectory.class).balancerSettings("web").build()).isNotNull();
         });
     runner.withPropertyValues("kdiscovery.outlier-detection.enabled=false").run(context -> assertThat(
         context.getBean(KDiscoveryProperties.class).getOutlierDetection().toOutlierDetection().enabled()).isFalse());
@@ -306,8 +306,10 @@ class KDiscoveryAutoConfigurationTest {
     }
 
     @Bean
-    KDiscoveryDiscoveryClient userDiscoveryClient(KDiscovery discovery, KubernetesClient client) {
-      return new KDiscoveryDiscoveryClient(new ServiceDirectory(discovery, client, new KDiscoveryProperties()));
+    KDiscoveryDiscoveryClient userDiscoveryClient(KDiscovery discovery) {
+      KDiscoveryProperties properties = new KDiscoveryProperties();
+      return new KDiscoveryDiscoveryClient(new ServiceDirectory(discovery, null, properties,
+          id -> properties.globalSettings(), io.kdiscovery.time.Ticker.system()), 0);
     }
 
     @Bean

@@ -72,7 +72,7 @@ public final class PropagationFigure {
         theirs.start();
         awaitReaching(List.of(ours, theirs), "web-3");
         AtomicLong tableLostPod3At = new AtomicLong(Long.MIN_VALUE);
-        kdiscovery.getBean(ServiceDirectory.class).entry("web").orElseThrow().handle().subscribe(snapshot -> {
+        kdiscovery.getBean(ServiceDirectory.class).entryForBalancing("web").orElseThrow().handle().subscribe(snapshot -> {
           if (snapshot.readyEndpoints().stream().noneMatch(e -> e.address().equals(Pods.ip(3)))) {
             tableLostPod3At.compareAndSet(Long.MIN_VALUE, System.nanoTime());
           }

@@ -59,6 +59,7 @@ final class ServiceCatalogWatch implements AutoCloseable {
   private volatile boolean closed;
 
   /**
+   * @param client the catalog's own client, closed with it
    * @param selected the namespaces searched for unqualified service ids and listed by
    *     {@link #selectedServices()}; ignored when {@code allNamespaces}
    */
@@ -280,6 +281,7 @@ final class ServiceCatalogWatch implements AutoCloseable {
     closed = true;
     watches.values().forEach(w -> w.informer.close());
     watches.clear();
+    client.close();
   }
 
   /** One informer and its fail-fast deadline. */

@@ -240,6 +240,11 @@ final class ServiceDirectory implements AutoCloseable {
     return balancerSettings(settings.apply(serviceId.toLowerCase(Locale.ROOT)));
   }
 
+  /** The settings of {@code serviceId}: its own over the global ones. */
+  KDiscoveryProperties.ServiceSettings settingsOf(String serviceId) {
+    return settings.apply(serviceId.toLowerCase(Locale.ROOT));
+  }
+
   /** The affinity settings of {@code serviceId}: its own over the global ones. */
   KDiscoveryProperties.Affinity affinitySettings(String serviceId) {
     return settings.apply(serviceId.toLowerCase(Locale.ROOT)).getAffinity();

@@ -9,14 +9,10 @@ import io.kdiscovery.model.ServiceSnapshot;
 import io.kdiscovery.table.ServiceHandle;
 import io.kdiscovery.table.Subscription;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * A Service port's live table bound to a {@link LoadBalancer}: every new snapshot reaches the
- * balancer as soon as the table has it, and each request asks for a pick.
+ * balancer before anyone else can see it, and each request asks for a pick.
  *
  * <pre>{@code
  * try (BalancedService hostnames = discovery.balance("hostnames.default:80", LoadBalancer.builder())) {
@@ -34,22 +30,23 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>Thread-safe: {@link #pick} may be called from any number of threads and follows the balancer's
  * contract (lock-free, allocation-free for the plain call). Closing releases the Service's table.
+ *
+ * <p>The balancer is updated inline, in the table's serial update context ({@link
+ * ServiceHandle#subscribeInline}), before a snapshot is visible through the handle and before any
+ * subscriber receives it: whoever has seen version N of the Service, and picks, picks from N or later,
+ * never from a pod that N took out.
  */
 public final class BalancedService implements AutoCloseable {
 
   private final ServiceHandle handle;
   private final LoadBalancer balancer;
   private final Subscription subscription;
-  private final CompletableFuture<ServiceSnapshot> firstUpdate = new CompletableFuture<>();
 
   BalancedService(ServiceHandle handle, LoadBalancer balancer) {
     this.handle = handle;
     this.balancer = balancer;
-    // The table delivers one snapshot at a time per subscription: the balancer's single updater.
-    this.subscription = handle.subscribe(snapshot -> {
-      balancer.update(snapshot);
-      firstUpdate.complete(snapshot);
-    });
+    // The table's serial update context is the balancer's single updater.
+    this.subscription = handle.subscribeInline(balancer::update);
   }
 
   public ServiceKey key() {
@@ -62,15 +59,8 @@ public final class BalancedService implements AutoCloseable {
    * @throws io.kdiscovery.table.SnapshotTimeoutException after {@code timeout}
    */
   public ServiceSnapshot awaitSnapshot(Duration timeout) {
-    try {
-      return firstUpdate.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-    } catch (TimeoutException | ExecutionException e) {
-      handle.awaitSnapshot(Duration.ZERO); // throws the table's timeout, which says why
-      return firstUpdate.join(); // the table had one: the balancer has it the next moment
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while waiting for " + handle.key(), e);
-    }
+    handle.awaitSnapshot(timeout); // its timeout says why, with the timeout the caller gave
+    return balancer.snapshot(); // updated inline before the table published: never older
   }
 
   /**

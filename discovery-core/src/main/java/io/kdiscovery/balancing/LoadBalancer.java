@@ -3,6 +3,7 @@ package io.kdiscovery.balancing;
 import io.kdiscovery.affinity.Affinity;
 import io.kdiscovery.health.OutlierDetection;
 import io.kdiscovery.health.SlowStart;
+import io.kdiscovery.model.Endpoint;
 import io.kdiscovery.model.ServiceKey;
 import io.kdiscovery.model.ServiceSnapshot;
 import io.kdiscovery.time.Ticker;
@@ -51,6 +52,23 @@ public interface LoadBalancer {
    * @throws NoEndpointException when there is nothing to choose, with the reason; never returns null
    */
   Pick pick(PickContext context);
+
+  /**
+   * Chooses the endpoint for one request as {@link #pick(PickContext)} does, but counts nothing yet:
+   * for integrations that learn later whether the request really starts (gRPC picks, then creates a
+   * stream or picks again). Call {@link #start} when it starts and complete the pick that returns; a
+   * choice never started costs nothing and needs nothing. Allocation-free like {@code pick}.
+   *
+   * @throws NoEndpointException when there is nothing to choose, with the reason
+   */
+  Endpoint choose(PickContext context);
+
+  /**
+   * Counts a request that starts now on {@code chosen}, an endpoint {@link #choose} returned, and
+   * returns its pick, to be completed as usual. When the endpoint has left the Service since it was
+   * chosen, the pick counts and reports nothing (a snapshot update dropped it).
+   */
+  Pick start(Endpoint chosen);
 
   /** {@code pick(PickContext.none())}. */
   default Pick pick() {
@@ -162,7 +180,8 @@ public interface LoadBalancer {
 
     /**
      * How many counted picks may be outstanding at once without allocating (default 1024, rounded up to
-     * a power of two). Beyond it picks still work, on handles that are allocated and never reclaimed.
+     * a power of two). Beyond it picks still work, on handles that are allocated, counted in flight and
+     * reclaimed after the abandoned-pick timeout like pooled ones.
      */
     public Builder maxOutstandingPicks(int picks) {
       if (picks < 8 || picks > (1 << 20)) {

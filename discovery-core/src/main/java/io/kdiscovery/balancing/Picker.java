@@ -24,6 +24,8 @@ final class Picker {
   private final Map<String, EndpointGroup> zones;
   /** The position of each endpoint state in {@link #all}. */
   final IdentityHashMap<EndpointState, Integer> indexOf;
+  /** The position of each endpoint in {@link #all}, by {@code address:port}. */
+  final Map<String, Integer> indexOfId;
   /** Per endpoint of {@link #all}, the shared handle; null for a counting policy. */
   final Pick[] sharedHandles;
   /** Sticky affinity, or null when off. */
@@ -44,9 +46,11 @@ final class Picker {
     this.emptyReason = emptyReason;
     this.emptyDetail = emptyDetail;
     this.indexOf = new IdentityHashMap<>();
+    this.indexOfId = new HashMap<>();
     if (all != null) {
       for (int i = 0; i < all.size(); i++) {
         indexOf.put(all.states[i], i);
+        indexOfId.put(all.states[i].id, i);
       }
     }
   }

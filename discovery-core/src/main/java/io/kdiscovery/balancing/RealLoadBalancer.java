@@ -198,15 +198,40 @@ final class RealLoadBalancer implements LoadBalancer, OutcomeSink {
     if (p == null || p.all == null) {
       throw noEndpoint(p);
     }
+    return handOut(p, chooseIndex(p, context));
+  }
+
+  @Override
+  public Endpoint choose(PickContext context) {
+    Picker p = picker;
+    if (p == null || p.all == null) {
+      throw noEndpoint(p);
+    }
+    return p.all.endpoints[chooseIndex(p, context)];
+  }
+
+  @Override
+  public Pick start(Endpoint chosen) {
+    Picker p = picker;
+    Integer index = p == null ? null : p.indexOfId.get(chosen.hostPort());
+    if (index == null) {
+      // Left the Service between the choice and the start: there is nothing to count or report on.
+      return Pick.detached(chosen);
+    }
+    return handOut(p, index);
+  }
+
+  /** The index in {@code p.all} of the endpoint for this request. */
+  private int chooseIndex(Picker p, PickContext context) {
     EndpointGroup group = groupFor(p, context);
     if (p.sticky != null && context.affinityKey() != null) {
-      return handOut(p, stickyChoice(p, group, context));
+      return stickyChoice(p, group, context);
     }
     int i = group.selector.select(context);
     if (group.states[i].flags == 0 && !context.hasExclusions()) {
-      return handOut(p, group.indexInAll[i]);
+      return group.indexInAll[i];
     }
-    return handOut(p, choose(p, group, context, i));
+    return choose(p, group, context, i);
   }
 
   private EndpointGroup groupFor(Picker p, PickContext context) {

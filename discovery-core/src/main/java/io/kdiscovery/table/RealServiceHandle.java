@@ -78,6 +78,24 @@ final class RealServiceHandle implements ServiceHandle {
     }
   }
 
+  @Override
+  public Subscription subscribeInline(SnapshotListener listener) {
+    Objects.requireNonNull(listener, "listener");
+    synchronized (this) {
+      checkOpen();
+      Subscription inline = entry.subscribeInline(listener);
+      Subscription subscription = new Subscription() {
+        @Override
+        public void close() {
+          inline.close();
+          forget(this);
+        }
+      };
+      subscriptions.add(subscription);
+      return subscription;
+    }
+  }
+
   private synchronized void forget(Subscription subscription) {
     subscriptions.remove(subscription);
   }

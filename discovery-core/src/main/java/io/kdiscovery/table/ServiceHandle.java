@@ -39,6 +39,20 @@ public interface ServiceHandle extends AutoCloseable {
    */
   Subscription subscribe(SnapshotListener listener);
 
+  /**
+   * Delivers the current snapshot (if there is one) and then every later one to {@code listener}
+   * inline: in the table's serial update context, before the snapshot becomes visible through
+   * {@link #snapshot()}, {@link #awaitSnapshot} and {@link #firstSnapshot()}, and before any
+   * {@link #subscribe ordinary subscriber} gets it. This is how a balancer bound to the table always
+   * has a snapshot before anyone who could pick from it has seen it.
+   *
+   * <p>The listener must be fast and must never block or call back into the table: it holds up every
+   * update of the Service. An exception it throws is logged and the update goes on. The current
+   * snapshot is delivered on the calling thread before this method returns, serialized with the
+   * table's updates, so the listener never sees versions go backwards.
+   */
+  Subscription subscribeInline(SnapshotListener listener);
+
   /** Whether the table is in step with its source. */
   SourceStatus status();
 

@@ -29,6 +29,10 @@ final class TableEntry implements EndpointSource.Listener {
   private final Executor control;
   private final Executor listenerExecutor;
   private final CopyOnWriteArrayList<Delivery> deliveries = new CopyOnWriteArrayList<>();
+  // Inline listeners get each snapshot before it is published; the monitor (control-plane only, never
+  // a request thread) orders a new inline listener's first snapshot against the control thread's updates.
+  private final Object inlineLock = new Object();
+  private final CopyOnWriteArrayList<SnapshotListener> inline = new CopyOnWriteArrayList<>();
   private final CompletableFuture<ServiceSnapshot> first = new CompletableFuture<>();
 
   private volatile ServiceSnapshot snapshot;
@@ -78,6 +82,7 @@ final class TableEntry implements EndpointSource.Listener {
     }
     deliveries.forEach(Delivery::close);
     deliveries.clear();
+    inline.clear();
     log.debug("stopped watching {}", key);
   }
 
@@ -112,7 +117,12 @@ final class TableEntry implements EndpointSource.Listener {
     }
     ServiceSnapshot next = new ServiceSnapshot(key, current == null ? 1 : current.version() + 1, now,
         state.serviceFound(), state.service(), state.endpoints());
-    snapshot = next;
+    synchronized (inlineLock) {
+      for (SnapshotListener listener : inline) {
+        deliverInline(listener, next);
+      }
+      snapshot = next;
+    }
     log.debug("{}", next);
     first.complete(next);
     for (Delivery delivery : deliveries) {
@@ -145,6 +155,25 @@ final class TableEntry implements EndpointSource.Listener {
       delivery.close();
       deliveries.remove(delivery);
     };
+  }
+
+  Subscription subscribeInline(SnapshotListener listener) {
+    synchronized (inlineLock) {
+      inline.add(listener);
+      ServiceSnapshot current = snapshot;
+      if (current != null) {
+        deliverInline(listener, current);
+      }
+    }
+    return () -> inline.remove(listener);
+  }
+
+  private void deliverInline(SnapshotListener listener, ServiceSnapshot next) {
+    try {
+      listener.onSnapshot(next);
+    } catch (RuntimeException e) {
+      log.warn("inline snapshot listener {} threw on {}; the update goes on", listener, next, e);
+    }
   }
 
   Optional<ServiceSnapshot> snapshot() {

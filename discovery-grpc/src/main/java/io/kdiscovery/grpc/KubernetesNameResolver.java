@@ -137,7 +137,8 @@ final class KubernetesNameResolver extends NameResolver {
       String why = current.serviceFound()
           ? "has no ready endpoints (nor any serving while terminating)"
           : "does not exist";
-      report(Status.UNAVAILABLE.withDescription("Service " + describe(target.key()) + " " + why));
+      String description = "Service " + describe(target.key()) + " " + why;
+      report(Status.UNAVAILABLE.withDescription(description).withCause(new NoUsablePodException(description)));
       return;
     }
     List<EquivalentAddressGroup> groups = new ArrayList<>(usable.size());

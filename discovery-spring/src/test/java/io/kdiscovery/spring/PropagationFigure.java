@@ -61,7 +61,9 @@ public final class PropagationFigure {
       web.create();
       api.admin().resource(endpoints(pods, Set.copyOf(pods.podByIp().keySet()))).createOr(e -> e.update());
       try (ConfigurableApplicationContext kdiscovery = app(api, "kdiscovery.enabled=true",
-              "spring.cloud.kubernetes.enabled=false", "spring.cloud.kubernetes.discovery.enabled=false");
+              "spring.cloud.kubernetes.enabled=false", "spring.cloud.kubernetes.discovery.enabled=false",
+            // spring-retry is on the test classpath for RetryAndPerServiceSettingsTest only
+            "spring.cloud.loadbalancer.retry.enabled=false");
           ConfigurableApplicationContext peer = app(api, "kdiscovery.enabled=false",
               "spring.cloud.kubernetes.discovery.namespaces=default",
               // Spring Cloud Kubernetes discovery only runs on the Kubernetes platform; this JVM is not in a pod.

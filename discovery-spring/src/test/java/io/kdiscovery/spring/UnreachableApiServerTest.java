@@ -109,7 +109,9 @@ class UnreachableApiServerTest {
     return new SpringApplicationBuilder(WebApplication.class)
         .web(WebApplicationType.NONE)
         .properties("kdiscovery.initial-wait-timeout=" + INITIAL_WAIT.toMillis() + "ms",
-            "spring.cloud.kubernetes.enabled=false", "spring.cloud.kubernetes.discovery.enabled=false")
+            "spring.cloud.kubernetes.enabled=false", "spring.cloud.kubernetes.discovery.enabled=false",
+            // spring-retry is on the test classpath for RetryAndPerServiceSettingsTest only
+            "spring.cloud.loadbalancer.retry.enabled=false")
         .run();
   }
 

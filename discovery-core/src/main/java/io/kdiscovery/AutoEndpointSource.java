@@ -31,6 +31,11 @@ final class AutoEndpointSource implements EndpointSource {
     this.dnsFactory = dnsFactory;
   }
 
+  /** The Kubernetes source, for the Service catalog (which needs the API whichever source serves endpoints). */
+  KubernetesEndpointSource kubernetes() {
+    return kubernetes;
+  }
+
   @Override
   public String name() {
     EndpointSource source = chosen.getNow(null);

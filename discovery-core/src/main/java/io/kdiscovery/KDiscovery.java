@@ -2,6 +2,7 @@ package io.kdiscovery;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kdiscovery.balancing.LoadBalancer;
+import io.kdiscovery.catalog.ServiceCatalog;
 import io.kdiscovery.model.ServiceKey;
 import io.kdiscovery.source.Backoff;
 import io.kdiscovery.source.EndpointSource;
@@ -9,6 +10,8 @@ import io.kdiscovery.source.dns.DnsEndpointSource;
 import io.kdiscovery.source.kubernetes.KubernetesEndpointSource;
 import io.kdiscovery.table.EndpointTable;
 import io.kdiscovery.table.ServiceHandle;
+import io.kdiscovery.time.Scheduler;
+import io.kdiscovery.time.Ticker;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
@@ -35,19 +38,23 @@ public final class KDiscovery implements AutoCloseable {
   private final EndpointTable table;
   private final String configuredNamespace;
   private final KubernetesClient client;
+  private final WatchScope watchScope;
 
   private KDiscovery(Builder builder) {
+    this.watchScope = builder.watchScope;
     this.source = builder.source != null ? builder.source : source(builder);
     this.configuredNamespace = builder.namespace;
     this.client = builder.client;
-    this.table = EndpointTable.builder(source).clock(builder.clock).idleTimeout(builder.idleTimeout).build();
+    this.table = EndpointTable.builder(source).clock(builder.clock).idleTimeout(builder.idleTimeout)
+        .scheduler(builder.scheduler).build();
   }
 
   private static EndpointSource source(Builder builder) {
     if (builder.sourceType == SourceType.DNS) {
       return dns(builder);
     }
-    KubernetesEndpointSource.Builder kubernetes = KubernetesEndpointSource.builder().backoff(builder.backoff);
+    KubernetesEndpointSource.Builder kubernetes = KubernetesEndpointSource.builder().backoff(builder.backoff)
+        .scope(builder.watchScope).scheduler(builder.scheduler).ticker(builder.ticker).clock(builder.clock);
     if (builder.client != null) {
       kubernetes.client(builder.client);
     }
@@ -102,6 +109,39 @@ public final class KDiscovery implements AutoCloseable {
   }
 
   /**
+   * A live list of the Services of {@code namespace}, served from a watch of Services (shared with the
+   * endpoint watches in {@link WatchScope#NAMESPACE} scope): reading it makes no request. Close it when
+   * done.
+   *
+   * @throws IllegalStateException when endpoints come from DNS or a custom source, which list no
+   *     Services
+   */
+  public ServiceCatalog catalog(String namespace) {
+    ServiceKey.of(Objects.requireNonNull(namespace, "namespace"), "any", 1); // checks the name
+    return kubernetes("a Service catalog").catalog(namespace);
+  }
+
+  /** A live list of the Services of every namespace (needs cluster-wide read access to Services). */
+  public ServiceCatalog catalogOfAllNamespaces() {
+    return kubernetes("a Service catalog").catalog(null);
+  }
+
+  private KubernetesEndpointSource kubernetes(String what) {
+    if (source instanceof KubernetesEndpointSource kubernetes) {
+      return kubernetes;
+    }
+    if (source instanceof AutoEndpointSource auto) {
+      return auto.kubernetes();
+    }
+    throw new IllegalStateException(what + " needs the Kubernetes API, and endpoints come from " + source.name());
+  }
+
+  /** The watch scope of the Kubernetes source. */
+  public WatchScope watchScope() {
+    return watchScope;
+  }
+
+  /**
    * The namespace of Services named without one: the configured one, else that of the Kubernetes
    * client's configuration, else {@code default}.
    */
@@ -149,8 +189,34 @@ public final class KDiscovery implements AutoCloseable {
     private Backoff backoff = Backoff.defaults();
     private SourceType sourceType = SourceType.KUBERNETES;
     private DnsEndpointSource.Builder dns;
+    private WatchScope watchScope = WatchScope.SERVICE;
+    private Scheduler scheduler = Scheduler.system();
+    private Ticker ticker = Ticker.system();
 
     private Builder() {}
+
+    /**
+     * What one watch of the Kubernetes API serves: each Service on its own ({@link WatchScope#SERVICE},
+     * the default: least privilege, nothing held but the Services opened), or every Service of a
+     * namespace or of the cluster (two watches in all, and a {@link #catalog} for free). See
+     * {@code docs/watch.md} for the measured trade-off.
+     */
+    public Builder watchScope(WatchScope watchScope) {
+      this.watchScope = Objects.requireNonNull(watchScope, "watchScope");
+      return this;
+    }
+
+    /** Runs retries, idle timeouts and checks; {@link Scheduler#system()} by default; for tests. */
+    public Builder scheduler(Scheduler scheduler) {
+      this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+      return this;
+    }
+
+    /** Measures elapsed time (how long a watch stayed up); {@link Ticker#system()} by default. */
+    public Builder ticker(Ticker ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "ticker");
+      return this;
+    }
 
     /** Where endpoints come from: the Kubernetes API (the default), cluster DNS, or either. */
     public Builder sourceType(SourceType sourceType) {

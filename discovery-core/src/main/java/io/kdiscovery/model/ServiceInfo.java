@@ -19,6 +19,11 @@ import java.util.Objects;
  * @param ports the Service's ports
  * @param labels the Service's labels
  * @param externalName {@code spec.externalName} for an ExternalName Service, else null
+ * @param namespace the Service's namespace, or null when the Service was not read
+ * @param name the Service's name, or null when the Service was not read
+ * @param annotations the Service's annotations
+ * @param clusterIp {@code spec.clusterIP}: an address, {@code None} for a headless Service, or null
+ *     when unset or not read
  */
 public record ServiceInfo(
     Type type,
@@ -28,14 +33,18 @@ public record ServiceInfo(
     boolean publishNotReadyAddresses,
     List<ServicePort> ports,
     Map<String, String> labels,
-    String externalName) {
+    String externalName,
+    String namespace,
+    String name,
+    Map<String, String> annotations,
+    String clusterIp) {
 
   /** Kubernetes' default ClientIP affinity timeout: three hours. */
   public static final Duration DEFAULT_AFFINITY_TIMEOUT = Duration.ofSeconds(10800);
 
   /** A Service that was not read: no affinity, no traffic distribution, no known ports. */
   public static final ServiceInfo UNKNOWN = new ServiceInfo(Type.UNKNOWN, SessionAffinity.NONE,
-      DEFAULT_AFFINITY_TIMEOUT, TrafficDistribution.NONE, false, List.of(), Map.of(), null);
+      DEFAULT_AFFINITY_TIMEOUT, TrafficDistribution.NONE, false, List.of(), Map.of(), null, null, null, Map.of(), null);
 
   public ServiceInfo {
     Objects.requireNonNull(type, "type");
@@ -44,6 +53,20 @@ public record ServiceInfo(
     Objects.requireNonNull(trafficDistribution, "trafficDistribution");
     ports = List.copyOf(ports);
     labels = Map.copyOf(labels);
+    annotations = Map.copyOf(annotations);
+  }
+
+  /** The settings without the Service's identity, annotations and cluster IP (as before they existed). */
+  public ServiceInfo(Type type, SessionAffinity sessionAffinity, Duration sessionAffinityTimeout,
+      TrafficDistribution trafficDistribution, boolean publishNotReadyAddresses, List<ServicePort> ports,
+      Map<String, String> labels, String externalName) {
+    this(type, sessionAffinity, sessionAffinityTimeout, trafficDistribution, publishNotReadyAddresses, ports,
+        labels, externalName, null, null, Map.of(), null);
+  }
+
+  /** Whether the Service is headless ({@code clusterIP: None}): DNS names its pods, not a virtual IP. */
+  public boolean headless() {
+    return type == Type.HEADLESS;
   }
 
   /** The Service port a key names, by number or by name; null when the Service has no such port. */

@@ -37,6 +37,16 @@ public interface EndpointSource extends AutoCloseable {
     void onState(SourceState state);
 
     /**
+     * A complete state read while the source is still out of step (say, it could list but its watch
+     * keeps failing): take the data, but stay out of step with {@code reason}. The default takes the
+     * state and then reports the failure.
+     */
+    default void onStateOutOfStep(SourceState state, String reason, Throwable cause) {
+      onState(state);
+      onFailure(reason, cause);
+    }
+
+    /**
      * The source lost contact or could not read; the last state stays the best knowledge.
      * The source keeps retrying by itself and calls {@link #onState} when it is back.
      *

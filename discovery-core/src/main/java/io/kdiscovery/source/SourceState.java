@@ -11,12 +11,21 @@ import java.util.Objects;
  * @param serviceFound false when the Service (or DNS name) does not exist
  * @param service the Service's settings, {@link ServiceInfo#UNKNOWN} when the source cannot read them
  * @param endpoints every endpoint, ready or not, distinct by address and port
+ * @param changeTracked true when the source tracks changes itself and hands over a new {@code endpoints}
+ *     list instance only when the endpoints changed (the same instance otherwise), so the table need not
+ *     compare whole lists; false makes the table compare them
  */
-public record SourceState(boolean serviceFound, ServiceInfo service, List<Endpoint> endpoints) {
+public record SourceState(boolean serviceFound, ServiceInfo service, List<Endpoint> endpoints,
+    boolean changeTracked) {
 
   public SourceState {
     Objects.requireNonNull(service, "service");
-    endpoints = List.copyOf(endpoints);
+    endpoints = List.copyOf(endpoints); // the same instance when already an unmodifiable copy
+  }
+
+  /** A state whose endpoints the table compares with the previous ones. */
+  public SourceState(boolean serviceFound, ServiceInfo service, List<Endpoint> endpoints) {
+    this(serviceFound, service, endpoints, false);
   }
 
   /** The state of a Service that does not exist. */

@@ -2,6 +2,7 @@ package io.kdiscovery.table;
 
 import io.kdiscovery.model.ServiceKey;
 import io.kdiscovery.source.EndpointSource;
+import io.kdiscovery.time.Scheduler;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -41,6 +42,7 @@ public interface EndpointTable extends AutoCloseable {
     Clock clock = Clock.systemUTC();
     Duration idleTimeout = Duration.ZERO;
     Executor listenerExecutor;
+    Scheduler scheduler = Scheduler.system();
 
     private Builder(EndpointSource source) {
       this.source = Objects.requireNonNull(source, "source");
@@ -66,12 +68,18 @@ public interface EndpointTable extends AutoCloseable {
     }
 
     /**
-     * Where listeners run. By default the table owns a pool of daemon threads; an executor given
+     * Where listeners run. By default the table owns a bounded pool of daemon threads; an executor given
      * here is not shut down by the table, and must run each task eventually (a direct executor
      * makes every listener delay the table's control thread).
      */
     public Builder listenerExecutor(Executor listenerExecutor) {
       this.listenerExecutor = Objects.requireNonNull(listenerExecutor, "listenerExecutor");
+      return this;
+    }
+
+    /** Runs the idle timeout; {@link Scheduler#system()} by default; a fake one in tests. */
+    public Builder scheduler(Scheduler scheduler) {
+      this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
       return this;
     }
 

@@ -11,12 +11,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.SynchronousQueue;
+import io.kdiscovery.time.DaemonThreads;
+import io.kdiscovery.time.Scheduler;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The table's engine.
@@ -35,10 +34,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class RealEndpointTable implements EndpointTable {
 
+  static final int LISTENER_THREADS = 4;
+
   private final EndpointSource source;
   private final Clock clock;
   private final Duration idleTimeout;
-  private final ScheduledThreadPoolExecutor control;
+  private final ThreadPoolExecutor control;
+  private final Scheduler scheduler;
   private final Executor listenerExecutor;
   private final ExecutorService ownedListenerExecutor;
 
@@ -50,18 +52,21 @@ final class RealEndpointTable implements EndpointTable {
     this.source = builder.source;
     this.clock = builder.clock;
     this.idleTimeout = builder.idleTimeout;
+    this.scheduler = builder.scheduler;
     // A source callback that races with close() is dropped, not thrown back at the source's thread.
-    this.control = new ScheduledThreadPoolExecutor(1, daemonThreads("kdiscovery-table"),
-        new ThreadPoolExecutor.DiscardPolicy());
-    // Pending idle stops are moot once the table closes: close() stops every entry itself.
-    this.control.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-    this.control.setRemoveOnCancelPolicy(true);
+    this.control = new ThreadPoolExecutor(1, 1, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+        DaemonThreads.factory("kdiscovery-table"), new ThreadPoolExecutor.DiscardPolicy());
+    this.control.allowCoreThreadTimeOut(true);
     if (builder.listenerExecutor != null) {
       this.listenerExecutor = builder.listenerExecutor;
       this.ownedListenerExecutor = null;
     } else {
-      this.ownedListenerExecutor = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS,
-          new SynchronousQueue<>(), daemonThreads("kdiscovery-listener"), new ThreadPoolExecutor.DiscardPolicy());
+      // Bounded: listeners must not block, and a thousand Services must not mean a thousand threads.
+      ThreadPoolExecutor pool = new ThreadPoolExecutor(LISTENER_THREADS, LISTENER_THREADS, 10, TimeUnit.SECONDS,
+          new LinkedBlockingQueue<>(), DaemonThreads.factory("kdiscovery-listener"),
+          new ThreadPoolExecutor.DiscardPolicy());
+      pool.allowCoreThreadTimeOut(true);
+      this.ownedListenerExecutor = pool;
       this.listenerExecutor = ownedListenerExecutor;
     }
   }
@@ -80,7 +85,7 @@ final class RealEndpointTable implements EndpointTable {
       }
       entry.users++;
       if (entry.idleStop != null) {
-        entry.idleStop.cancel(false);
+        entry.idleStop.cancel();
         entry.idleStop = null;
       }
       return new RealServiceHandle(this, entry);
@@ -98,7 +103,7 @@ final class RealEndpointTable implements EndpointTable {
         entries.remove(entry.key);
         control.execute(entry::stop);
       } else {
-        entry.idleStop = control.schedule(() -> stopIfIdle(entry), idleTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        entry.idleStop = scheduler.schedule(idleTimeout, control, () -> stopIfIdle(entry));
       }
     }
   }
@@ -137,6 +142,9 @@ final class RealEndpointTable implements EndpointTable {
       entries.clear();
     }
     for (TableEntry entry : stopping) {
+      if (entry.idleStop != null) {
+        entry.idleStop.cancel();
+      }
       control.execute(entry::stop);
     }
     control.shutdown();
@@ -151,14 +159,5 @@ final class RealEndpointTable implements EndpointTable {
     if (ownedListenerExecutor != null) {
       ownedListenerExecutor.shutdown();
     }
-  }
-
-  static ThreadFactory daemonThreads(String prefix) {
-    AtomicInteger count = new AtomicInteger();
-    return runnable -> {
-      Thread thread = new Thread(runnable, prefix + "-" + count.incrementAndGet());
-      thread.setDaemon(true);
-      return thread;
-    };
   }
 }

@@ -45,7 +45,7 @@ final class RealServiceHandle implements ServiceHandle {
     } catch (TimeoutException e) {
       SourceStatus status = entry.status();
       throw new SnapshotTimeoutException("no snapshot of " + entry.key + " within " + timeout
-          + "; source " + status.state() + (status.detail() == null ? "" : ": " + status.detail()));
+          + "; source " + status.state() + (status.detail() == null ? "" : ": " + status.detail()), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new SnapshotTimeoutException("interrupted while waiting for a snapshot of " + entry.key);

@@ -40,16 +40,15 @@ public interface ServiceHandle extends AutoCloseable {
   Subscription subscribe(SnapshotListener listener);
 
   /**
-   * Delivers the current snapshot (if there is one) and then every later one to {@code listener}
-   * inline: in the table's serial update context, before the snapshot becomes visible through
-   * {@link #snapshot()}, {@link #awaitSnapshot} and {@link #firstSnapshot()}, and before any
-   * {@link #subscribe ordinary subscriber} gets it. This is how a balancer bound to the table always
-   * has a snapshot before anyone who could pick from it has seen it.
+   * Hands every snapshot to {@code listener} in the table's serial update context, <em>before</em> it
+   * becomes visible through {@link #snapshot()} and before {@link #subscribe ordinary subscribers}
+   * get it: the hook of a load balancer bound to this Service, which must hold each snapshot before
+   * any reader can see it. The current snapshot, if any, is delivered first, also in that context.
+   * Versions strictly increase.
    *
-   * <p>The listener must be fast and must never block or call back into the table: it holds up every
-   * update of the Service. An exception it throws is logged and the update goes on. The current
-   * snapshot is delivered on the calling thread before this method returns, serialized with the
-   * table's updates, so the listener never sees versions go backwards.
+   * <p>The listener must be fast and must never block or call back into the table: it delays every
+   * update of this Service (and of the Services sharing the table's update thread). An exception it
+   * throws is logged with the snapshot it failed on, and delivery goes on.
    */
   Subscription subscribeInline(SnapshotListener listener);
 

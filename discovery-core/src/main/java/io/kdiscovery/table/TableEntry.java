@@ -7,11 +7,13 @@ import io.kdiscovery.source.SourceState;
 import io.kdiscovery.table.SourceStatus.State;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ScheduledFuture;
+import io.kdiscovery.time.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,10 +31,7 @@ final class TableEntry implements EndpointSource.Listener {
   private final Executor control;
   private final Executor listenerExecutor;
   private final CopyOnWriteArrayList<Delivery> deliveries = new CopyOnWriteArrayList<>();
-  // Inline listeners get each snapshot before it is published; the monitor (control-plane only, never
-  // a request thread) orders a new inline listener's first snapshot against the control thread's updates.
-  private final Object inlineLock = new Object();
-  private final CopyOnWriteArrayList<SnapshotListener> inline = new CopyOnWriteArrayList<>();
+  private final List<InlineListener> inlineListeners = new ArrayList<>(); // control thread only
   private final CompletableFuture<ServiceSnapshot> first = new CompletableFuture<>();
 
   private volatile ServiceSnapshot snapshot;
@@ -45,7 +44,7 @@ final class TableEntry implements EndpointSource.Listener {
 
   // Guarded by the table's lock.
   int users;
-  ScheduledFuture<?> idleStop;
+  Scheduler.Task idleStop;
 
   TableEntry(ServiceKey key, EndpointSource source, Clock clock, Executor control, Executor listenerExecutor) {
     this.key = key;
@@ -82,13 +81,21 @@ final class TableEntry implements EndpointSource.Listener {
     }
     deliveries.forEach(Delivery::close);
     deliveries.clear();
-    inline.clear();
+    inlineListeners.clear();
     log.debug("stopped watching {}", key);
   }
 
   @Override
   public void onState(SourceState state) {
     control.execute(() -> apply(state));
+  }
+
+  @Override
+  public void onStateOutOfStep(SourceState state, String reason, Throwable cause) {
+    control.execute(() -> {
+      publish(state, clock.instant());
+      fail(reason, cause);
+    });
   }
 
   @Override
@@ -110,24 +117,42 @@ final class TableEntry implements EndpointSource.Listener {
     } else {
       status = new SourceStatus(State.SYNCED, status.since(), now, null);
     }
+    publish(state, now);
+  }
+
+  /** Publishes {@code state} as a new version unless it equals the current snapshot. */
+  private void publish(SourceState state, Instant now) {
+    if (stopped) {
+      return;
+    }
     ServiceSnapshot current = snapshot;
     if (current != null && current.serviceFound() == state.serviceFound()
-        && current.service().equals(state.service()) && current.endpoints().equals(state.endpoints())) {
+        && current.service().equals(state.service()) && sameEndpoints(current, state)) {
       return; // a relist or refresh that changed nothing is not a new version
     }
     ServiceSnapshot next = new ServiceSnapshot(key, current == null ? 1 : current.version() + 1, now,
         state.serviceFound(), state.service(), state.endpoints());
-    synchronized (inlineLock) {
-      for (SnapshotListener listener : inline) {
-        deliverInline(listener, next);
-      }
-      snapshot = next;
+    // Inline listeners (a bound balancer) hold the snapshot before any reader can see it.
+    for (InlineListener inline : inlineListeners) {
+      inline.deliver(next);
     }
+    snapshot = next;
     log.debug("{}", next);
     first.complete(next);
     for (Delivery delivery : deliveries) {
       delivery.offer(next);
     }
+  }
+
+  /**
+   * A source that tracks changes itself hands over a new list only when it changed, so comparing
+   * instances suffices; for any other source the lists are compared (DNS answers are small).
+   */
+  private static boolean sameEndpoints(ServiceSnapshot current, SourceState state) {
+    if (current.endpoints() == state.endpoints()) {
+      return true;
+    }
+    return !state.changeTracked() && current.endpoints().equals(state.endpoints());
   }
 
   private void fail(String reason, Throwable cause) {
@@ -139,9 +164,57 @@ final class TableEntry implements EndpointSource.Listener {
       log.debug("{}: still out of step: {}", key, reason, cause);
       return;
     }
-    status = new SourceStatus(State.DISCONNECTED, clock.instant(), status.lastSyncedAt(), reason);
-    log.warn("{}: lost contact with {} ({}); keeping the last good table of {} endpoints",
-        key, source.name(), reason, snapshot == null ? 0 : snapshot.endpoints().size());
+    boolean neverConnected = status.lastSyncedAt() == null && snapshot == null;
+    status = new SourceStatus(State.DISCONNECTED, clock.instant(), status.lastSyncedAt(),
+        neverConnected ? "never connected: " + reason : reason);
+    if (neverConnected) {
+      log.warn("{}: cannot read it from {} yet ({}); retrying", key, source.name(), reason);
+    } else {
+      log.warn("{}: lost contact with {} ({}); keeping the last good table of {} endpoints",
+          key, source.name(), reason, snapshot == null ? 0 : snapshot.endpoints().size());
+    }
+  }
+
+  Subscription subscribeInline(SnapshotListener listener) {
+    InlineListener inline = new InlineListener(listener);
+    control.execute(() -> {
+      if (stopped || inline.closed) {
+        return;
+      }
+      inlineListeners.add(inline);
+      ServiceSnapshot current = snapshot;
+      if (current != null) {
+        inline.deliver(current);
+      }
+    });
+    return () -> {
+      inline.closed = true;
+      control.execute(() -> inlineListeners.remove(inline));
+    };
+  }
+
+  /** An inline subscription: called on the control thread only. */
+  private final class InlineListener {
+    private final SnapshotListener listener;
+    private volatile boolean closed;
+    private long deliveredVersion;
+
+    InlineListener(SnapshotListener listener) {
+      this.listener = listener;
+    }
+
+    void deliver(ServiceSnapshot next) {
+      if (closed || next.version() <= deliveredVersion) {
+        return;
+      }
+      deliveredVersion = next.version();
+      try {
+        listener.onSnapshot(next);
+      } catch (RuntimeException e) {
+        log.warn("inline snapshot listener {} threw on {} v{}; it keeps receiving later snapshots",
+            listener, key, next.version(), e);
+      }
+    }
   }
 
   Subscription subscribe(SnapshotListener listener) {
@@ -155,25 +228,6 @@ final class TableEntry implements EndpointSource.Listener {
       delivery.close();
       deliveries.remove(delivery);
     };
-  }
-
-  Subscription subscribeInline(SnapshotListener listener) {
-    synchronized (inlineLock) {
-      inline.add(listener);
-      ServiceSnapshot current = snapshot;
-      if (current != null) {
-        deliverInline(listener, current);
-      }
-    }
-    return () -> inline.remove(listener);
-  }
-
-  private void deliverInline(SnapshotListener listener, ServiceSnapshot next) {
-    try {
-      listener.onSnapshot(next);
-    } catch (RuntimeException e) {
-      log.warn("inline snapshot listener {} threw on {}; the update goes on", listener, next, e);
-    }
   }
 
   Optional<ServiceSnapshot> snapshot() {

@@ -55,6 +55,39 @@ public final class FaultDispatcher extends Dispatcher {
     return response;
   }
 
+  /**
+   * How many watches the server holds open now, counted on the server side (the CRUD dispatcher's
+   * watch listeners): what a client leaves open, whatever it believes it closed.
+   */
+  public int openWatches() {
+    try {
+      java.lang.reflect.Field field = KubernetesCrudDispatcher.class.getDeclaredField("watchEventListeners");
+      field.setAccessible(true);
+      return ((java.util.Collection<?>) field.get(crud)).size();
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("fabric8's CRUD dispatcher changed: cannot count its watches", e);
+    }
+  }
+
+  /** How many requests so far match {@code when} (by method and path). */
+  public long count(Predicate<String> when) {
+    return requests.stream().filter(when).count();
+  }
+
+  /**
+   * The lists (not watches, not reads of one object by name) of a resource seen so far, e.g.
+   * {@code "endpointslices"}.
+   */
+  public long lists(String fragment) {
+    return count(r -> r.startsWith("GET") && (r.contains(fragment + "?") || r.endsWith(fragment))
+        && !r.contains("watch=true"));
+  }
+
+  /** The watches of a resource path fragment seen so far. */
+  public long watches(String fragment) {
+    return count(r -> r.startsWith("GET") && r.contains(fragment) && r.contains("watch=true"));
+  }
+
   /** When the last accepted write reached the server ({@link System#nanoTime()}): where propagation starts. */
   public long lastWriteAcceptedNanos() {
     return lastWriteAcceptedNanos;
@@ -97,6 +130,46 @@ public final class FaultDispatcher extends Dispatcher {
         // The client closes the stream on reading the 410; closing it here too would race with that.
       }
     });
+  }
+
+  /** A watch that opens and reports 410 Gone only when {@code trigger} completes: an expiry after it stayed up. */
+  public static Function<RecordedRequest, MockResponse> watchExpiredWhen(
+      java.util.concurrent.CompletableFuture<?> trigger) {
+    return request -> new MockResponse().withWebSocketUpgrade(new WebSocketListener() {
+      @Override
+      public void onOpen(WebSocket webSocket, Response response) {
+        trigger.thenRun(() -> webSocket.send("{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\","
+            + "\"apiVersion\":\"v1\",\"status\":\"Failure\",\"message\":\"too old resource version\","
+            + "\"reason\":\"Expired\",\"code\":410}}"));
+      }
+    });
+  }
+
+  /** A watch the server closes cleanly right after it opened, with no event (fabric8 8 reports a 410). */
+  public static Function<RecordedRequest, MockResponse> watchClosedAtOnce() {
+    return request -> new MockResponse().withWebSocketUpgrade(new WebSocketListener() {
+      @Override
+      public void onOpen(WebSocket webSocket, Response response) {
+        webSocket.close(1000, "closed by the test");
+      }
+    });
+  }
+
+  /** A watch that sends these frames as they are (events, or garbage), then stays open. */
+  public static Function<RecordedRequest, MockResponse> watchSending(String... frames) {
+    return request -> new MockResponse().withWebSocketUpgrade(new WebSocketListener() {
+      @Override
+      public void onOpen(WebSocket webSocket, Response response) {
+        for (String frame : frames) {
+          webSocket.send(frame);
+        }
+      }
+    });
+  }
+
+  /** A 200 answer whose body is {@code body} as it is (say, invalid JSON). */
+  public static Function<RecordedRequest, MockResponse> body(String body) {
+    return request -> new MockResponse().setResponseCode(200).setBody(body);
   }
 
   private record Fault(Predicate<RecordedRequest> when, Function<RecordedRequest, MockResponse> answer,

@@ -40,6 +40,11 @@ public final class Hostnames {
     }
   }
 
+  /** A copy of the hostnames Service under another name (and so another selector label value). */
+  public static Service service(String name) {
+    return new ServiceBuilder(service()).editMetadata().withName(name).endMetadata().build();
+  }
+
   /** A slice builder for the hostnames Service with port {@code default} → 9376. */
   public static SliceBuilder slice(String sliceName) {
     return new SliceBuilder(sliceName);
@@ -48,6 +53,7 @@ public final class Hostnames {
   /** Builds one EndpointSlice; endpoints are added as pods in a given state. */
   public static final class SliceBuilder {
     private final String sliceName;
+    private String serviceName = NAME;
     private String addressType = "IPv4";
     private String portName = "default";
     private Integer port = POD_PORT;
@@ -56,6 +62,12 @@ public final class Hostnames {
 
     private SliceBuilder(String sliceName) {
       this.sliceName = sliceName;
+    }
+
+    /** The Service the slice belongs to (its {@code kubernetes.io/service-name} label). */
+    public SliceBuilder forService(String serviceName) {
+      this.serviceName = serviceName;
+      return this;
     }
 
     public SliceBuilder addressType(String addressType) {
@@ -109,7 +121,7 @@ public final class Hostnames {
     public EndpointSlice build() {
       EndpointSliceBuilder builder = new EndpointSliceBuilder()
           .withNewMetadata().withName(sliceName).withNamespace(NAMESPACE)
-          .addToLabels("kubernetes.io/service-name", NAME)
+          .addToLabels("kubernetes.io/service-name", serviceName)
           .addToLabels("endpointslice.kubernetes.io/managed-by", "endpointslice-controller.k8s.io")
           .endMetadata()
           .withAddressType(addressType)

@@ -36,51 +36,79 @@ final class EndpointTranslator {
 
   private EndpointTranslator() {}
 
+  /** Every slice merged; for tests and for comparing with the incremental path. */
   static List<Endpoint> fromSlices(Collection<EndpointSlice> slices, PortMatch match, OnceLog onceLog) {
     Map<String, Endpoint> byHostPort = new LinkedHashMap<>();
     for (EndpointSlice slice : slices) {
-      String sliceName = slice.getMetadata() == null ? "?" : slice.getMetadata().getName();
-      String addressType = slice.getAddressType();
-      if ("FQDN".equals(addressType)) {
-        onceLog.info("EndpointSlice " + sliceName + " has addressType FQDN, which names hosts rather"
-            + " than pods; ignored");
-        continue;
-      }
-      if (!"IPv4".equals(addressType) && !"IPv6".equals(addressType)) {
-        onceLog.warn("EndpointSlice " + sliceName + " has unknown addressType '" + addressType + "'; ignored");
-        continue;
-      }
-      List<EndpointPort> ports = slice.getPorts();
-      if (ports == null || ports.isEmpty()) {
-        onceLog.warn("EndpointSlice " + sliceName + " has no ports; ignored");
-        continue;
-      }
-      for (EndpointPort port : ports) {
-        if (!match.matches(port.getName(), port.getPort(), port.getProtocol())) {
-          continue;
-        }
-        if (port.getPort() < 1 || port.getPort() > 65535) {
-          onceLog.warn("EndpointSlice " + sliceName + " port '" + port.getName() + "' is out of range ("
-              + port.getPort() + "); ignored");
-          continue;
-        }
-        if (slice.getEndpoints() == null) {
-          continue;
-        }
-        for (io.fabric8.kubernetes.api.model.discovery.v1.Endpoint e : slice.getEndpoints()) {
-          Endpoint endpoint = fromSliceEndpoint(e, port.getPort(), sliceName, onceLog);
-          if (endpoint != null) {
-            byHostPort.merge(endpoint.hostPort(), endpoint, EndpointTranslator::better);
-          }
-        }
+      for (Endpoint endpoint : fromSlice(slice, match, onceLog)) {
+        byHostPort.merge(endpoint.hostPort(), endpoint, EndpointTranslator::better);
       }
     }
     return sorted(byHostPort.values());
   }
 
+  /**
+   * The endpoints one slice gives one Service port, distinct by address and port, in no particular
+   * order. Whatever cannot be read (a null element, an invalid address, a port out of range) is
+   * skipped with one warning naming the slice; the rest of the slice still counts.
+   */
+  static List<Endpoint> fromSlice(EndpointSlice slice, PortMatch match, OnceLog onceLog) {
+    String sliceName = slice.getMetadata() == null ? "?"
+        : slice.getMetadata().getNamespace() + "/" + slice.getMetadata().getName();
+    String addressType = slice.getAddressType();
+    if ("FQDN".equals(addressType)) {
+      onceLog.info("EndpointSlice " + sliceName + " has addressType FQDN, which names hosts rather"
+          + " than pods; ignored");
+      return List.of();
+    }
+    if (!"IPv4".equals(addressType) && !"IPv6".equals(addressType)) {
+      onceLog.warn("EndpointSlice " + sliceName + " has unknown addressType '" + addressType + "'; ignored");
+      return List.of();
+    }
+    List<EndpointPort> ports = slice.getPorts();
+    if (ports == null || ports.isEmpty()) {
+      onceLog.warn("EndpointSlice " + sliceName + " has no ports; ignored");
+      return List.of();
+    }
+    if (slice.getEndpoints() == null || slice.getEndpoints().isEmpty()) {
+      return List.of();
+    }
+    Map<String, Endpoint> byHostPort = new LinkedHashMap<>();
+    for (EndpointPort port : ports) {
+      if (port == null) {
+        onceLog.warn("EndpointSlice " + sliceName + " has a null element in its ports; skipped");
+        continue;
+      }
+      if (!match.matches(port.getName(), port.getPort(), port.getProtocol())) {
+        continue;
+      }
+      if (port.getPort() < 1 || port.getPort() > 65535) {
+        onceLog.warn("EndpointSlice " + sliceName + " port '" + port.getName() + "' is out of range ("
+            + port.getPort() + "); ignored");
+        continue;
+      }
+      for (io.fabric8.kubernetes.api.model.discovery.v1.Endpoint e : slice.getEndpoints()) {
+        if (e == null) {
+          onceLog.warn("EndpointSlice " + sliceName + " has a null element in its endpoints; skipped");
+          continue;
+        }
+        Endpoint endpoint = fromSliceEndpoint(e, port.getPort(), sliceName, onceLog);
+        if (endpoint != null) {
+          byHostPort.merge(endpoint.hostPort(), endpoint, EndpointTranslator::better);
+        }
+      }
+    }
+    return List.copyOf(byHostPort.values());
+  }
+
   private static Endpoint fromSliceEndpoint(
       io.fabric8.kubernetes.api.model.discovery.v1.Endpoint e, int port, String sliceName, OnceLog onceLog) {
     String address = e.getAddresses() == null || e.getAddresses().isEmpty() ? null : e.getAddresses().get(0);
+    if (address != null && address.length() > 64) {
+      onceLog.warn("EndpointSlice " + sliceName + " has an endpoint address of " + address.length()
+          + " characters, which is no IP address (pod " + podName(e.getTargetRef()) + "); skipped");
+      return null;
+    }
     if (address == null) {
       onceLog.warn("EndpointSlice " + sliceName + " has an endpoint without an address (pod "
           + podName(e.getTargetRef()) + "); skipped");
@@ -97,8 +125,8 @@ final class EndpointTranslator {
           .podName(podName(e.getTargetRef()))
           .zoneHints(zoneHints(e.getHints()))
           .build();
-    } catch (IllegalArgumentException invalid) {
-      onceLog.warn("EndpointSlice " + sliceName + ": " + invalid.getMessage() + " (pod "
+    } catch (RuntimeException invalid) { // IllegalArgumentException, or a null where a value belongs
+      onceLog.warn("EndpointSlice " + sliceName + ": " + invalid + " (pod "
           + podName(e.getTargetRef()) + "); skipped");
       return null;
     }
@@ -111,11 +139,11 @@ final class EndpointTranslator {
       return List.of();
     }
     for (EndpointSubset subset : endpoints.getSubsets()) {
-      if (subset.getPorts() == null) {
+      if (subset == null || subset.getPorts() == null) {
         continue;
       }
       for (io.fabric8.kubernetes.api.model.EndpointPort port : subset.getPorts()) {
-        if (!match.matches(port.getName(), port.getPort(), port.getProtocol())) {
+        if (port == null || !match.matches(port.getName(), port.getPort(), port.getProtocol())) {
           continue;
         }
         addAll(byHostPort, subset.getAddresses(), port.getPort(), true, name, onceLog);
@@ -131,6 +159,10 @@ final class EndpointTranslator {
       return;
     }
     for (EndpointAddress a : addresses) {
+      if (a == null) {
+        onceLog.warn("Endpoints " + name + " has a null element in its addresses; skipped");
+        continue;
+      }
       try {
         Endpoint endpoint = Endpoint.builder(a.getIp(), port)
             .conditions(ready ? io.kdiscovery.model.EndpointConditions.READY
@@ -147,7 +179,7 @@ final class EndpointTranslator {
   }
 
   /** Of two records of one address and port, the one more fit for traffic. */
-  private static Endpoint better(Endpoint a, Endpoint b) {
+  static Endpoint better(Endpoint a, Endpoint b) {
     return rank(b) > rank(a) ? b : a;
   }
 
@@ -162,7 +194,7 @@ final class EndpointTranslator {
     }
     Set<String> zones = new LinkedHashSet<>();
     for (ForZone zone : hints.getForZones()) {
-      if (zone.getName() != null) {
+      if (zone != null && zone.getName() != null && !zone.getName().isEmpty()) {
         zones.add(zone.getName());
       }
     }
@@ -173,7 +205,7 @@ final class EndpointTranslator {
     return ref == null || (ref.getKind() != null && !"Pod".equals(ref.getKind())) ? null : ref.getName();
   }
 
-  private static List<Endpoint> sorted(Collection<Endpoint> endpoints) {
+  static List<Endpoint> sorted(Collection<Endpoint> endpoints) {
     List<Endpoint> list = new ArrayList<>(endpoints);
     list.sort(ORDER);
     return List.copyOf(list);

@@ -2,46 +2,66 @@ package io.kdiscovery.source.kubernetes;
 
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.RequestConfig;
 import io.fabric8.kubernetes.client.RequestConfigBuilder;
+import io.kdiscovery.WatchScope;
+import io.kdiscovery.catalog.ServiceCatalog;
 import io.kdiscovery.model.ServiceKey;
 import io.kdiscovery.source.Backoff;
 import io.kdiscovery.source.EndpointSource;
+import io.kdiscovery.time.DaemonThreads;
+import io.kdiscovery.time.Scheduler;
+import io.kdiscovery.time.Ticker;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadFactory;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Endpoints from the Kubernetes API: watches a Service and its EndpointSlices (or {@code v1/Endpoints}
- * where slices are unavailable) and reports every change as a complete state.
+ * Endpoints from the Kubernetes API: watches Services and their EndpointSlices (or {@code v1/Endpoints}
+ * where slices are unavailable) and reports every change of a watched Service port as a complete state.
  *
- * <p>Thread-safe. {@link #watch} never blocks: the API calls run on the source's own daemon threads.
- * The client is by default built on first use from fabric8's standard configuration (in-cluster
- * service account, {@code KUBECONFIG} or {@code ~/.kube/config}, the {@code kubernetes.master} and
- * {@code kubernetes.namespace} system properties) and closed with the source; a client passed to
- * {@link Builder#client} stays the caller's to close.
+ * <p>Thread-safe. {@link #watch} never blocks. One watch serves every port and handle of a Service
+ * ({@link WatchScope#SERVICE}), or every Service of a namespace ({@link WatchScope#NAMESPACE}) or of the
+ * cluster ({@link WatchScope#CLUSTER}). The client is by default built on first use from fabric8's
+ * standard configuration (in-cluster service account, {@code KUBECONFIG} or {@code ~/.kube/config},
+ * the {@code kubernetes.master} and {@code kubernetes.namespace} system properties) and closed with the
+ * source; a client passed to {@link Builder#client} stays the caller's to close, but every watch this
+ * source opened on it is closed by {@link #close()}.
+ *
+ * <p>Threads: a bounded pool of {@value #IO_THREADS} daemon threads makes the blocking API calls (so
+ * the first lists of a thousand Services are paced rather than fired at once into the client's
+ * per-host limit), and {@value #SERIAL_THREADS} run the watch groups' serial contexts; both pools let
+ * idle threads go. Timers run on the injected {@link Scheduler}.
  *
  * <p>Needs {@code get, list, watch} on {@code endpointslices.discovery.k8s.io} and {@code services}
  * in the watched namespaces ({@code endpoints} instead of slices on old clusters).
  */
 public final class KubernetesEndpointSource implements EndpointSource {
 
+  private static final Logger log = LoggerFactory.getLogger(KubernetesEndpointSource.class);
+  static final int IO_THREADS = 4;
+  static final int SERIAL_THREADS = 2;
+
   private final Supplier<KubernetesClient> clientFactory;
   private final boolean ownsClient;
+  private final WatchScope scope;
   private final Runtime runtime;
   private final Object lock = new Object();
+  private final Map<WatchGroup.GroupKey, Held> groups = new HashMap<>(); // guarded by lock
   private KubernetesClient client; // guarded by lock; the caller's, or built on first use
   private KubernetesClient watchClient; // guarded by lock
   private boolean closed; // guarded by lock
@@ -49,16 +69,21 @@ public final class KubernetesEndpointSource implements EndpointSource {
   private KubernetesEndpointSource(Builder builder) {
     this.ownsClient = builder.client == null;
     KubernetesClient given = builder.client;
-    this.clientFactory = given != null ? () -> given : () -> new KubernetesClientBuilder().build();
-    // Work handed over after close() is dropped rather than thrown at the thread that handed it.
-    ExecutorService io = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS,
-        new SynchronousQueue<>(), daemonThreads("kdiscovery-k8s-io"), new ThreadPoolExecutor.DiscardPolicy());
-    ScheduledExecutorService timers = new ScheduledThreadPoolExecutor(1, daemonThreads("kdiscovery-k8s-timer"),
-        new ThreadPoolExecutor.DiscardPolicy());
-    this.runtime = new Runtime(io, timers, builder.backoff, builder.random);
+    this.clientFactory = given != null ? () -> given : DefaultClient::build;
+    this.scope = builder.scope;
+    this.runtime = new Runtime(pool(IO_THREADS, "kdiscovery-k8s-io"), pool(SERIAL_THREADS, "kdiscovery-k8s-serial"),
+        pool(2, "kdiscovery-catalog-listener"), builder.scheduler, builder.ticker, builder.clock, builder.backoff,
+        builder.random);
   }
 
-  /** A source on fabric8's standard configuration, with default backoff. */
+  private static ThreadPoolExecutor pool(int threads, String name) {
+    ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 10, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(), DaemonThreads.factory(name), new ThreadPoolExecutor.DiscardPolicy());
+    pool.allowCoreThreadTimeOut(true);
+    return pool;
+  }
+
+  /** A source on fabric8's standard configuration, with default backoff, in per-Service scope. */
   public static KubernetesEndpointSource create() {
     return builder().build();
   }
@@ -72,13 +97,94 @@ public final class KubernetesEndpointSource implements EndpointSource {
     return "kubernetes";
   }
 
+  /** The scope this source watches in. */
+  public WatchScope scope() {
+    return scope;
+  }
+
   @Override
   public Watch watch(ServiceKey key, Listener listener) {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(listener, "listener");
-    ServiceWatch watch = new ServiceWatch(key, watchClient(), listener, runtime);
-    watch.start();
-    return watch;
+    WatchGroup.GroupKey groupKey = switch (scope) {
+      case SERVICE -> new WatchGroup.GroupKey(key.namespace(), key.name());
+      case NAMESPACE -> new WatchGroup.GroupKey(key.namespace(), null);
+      case CLUSTER -> new WatchGroup.GroupKey(null, null);
+    };
+    WatchGroup group = acquire(groupKey);
+    PortView view = new PortView(key, listener, group, new OnceLog(LoggerFactory.getLogger(PortView.class)));
+    group.add(view);
+    return new Watch() {
+      private final java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+
+      @Override
+      public void close() {
+        if (done.compareAndSet(false, true)) {
+          view.close();
+          release(groupKey);
+        }
+      }
+    };
+  }
+
+  /**
+   * A live list of the Services of {@code namespace} (null: of every namespace), from a watch of
+   * Services shared with the endpoint watches of that scope. Never blocks.
+   */
+  public ServiceCatalog catalog(String namespace) {
+    WatchGroup.GroupKey groupKey = new WatchGroup.GroupKey(namespace, null);
+    if (namespace != null && scope == WatchScope.CLUSTER) {
+      groupKey = new WatchGroup.GroupKey(null, null); // the cluster watch already holds every Service
+    }
+    WatchGroup.GroupKey held = groupKey;
+    WatchGroup group = acquire(held);
+    KubernetesCatalog[] created = new KubernetesCatalog[1];
+    created[0] = new KubernetesCatalog(namespace, runtime.clock(), runtime.catalogListeners(), () -> {
+      group.remove(created[0]);
+      release(held);
+    });
+    group.add(created[0]);
+    return created[0];
+  }
+
+  private WatchGroup acquire(WatchGroup.GroupKey groupKey) {
+    KubernetesClient through = watchClient();
+    synchronized (lock) {
+      if (closed) {
+        throw new IllegalStateException("the Kubernetes endpoint source is closed");
+      }
+      Held held = groups.get(groupKey);
+      if (held == null) {
+        held = new Held(new WatchGroup(groupKey, through, runtime));
+        groups.put(groupKey, held);
+        held.group.start();
+      }
+      held.users++;
+      return held.group;
+    }
+  }
+
+  private void release(WatchGroup.GroupKey groupKey) {
+    synchronized (lock) {
+      Held held = groups.get(groupKey);
+      if (held == null || --held.users > 0) {
+        return;
+      }
+      groups.remove(groupKey);
+      held.group.close();
+    }
+  }
+
+  /** How many watch groups are open; for tests of sharing. */
+  int openGroups() {
+    synchronized (lock) {
+      return groups.size();
+    }
+  }
+
+  /** How many watches are open on the API server now; for tests of leaks. */
+  int openWatches() {
+    return runtime.openWatches.size();
   }
 
   /**
@@ -92,10 +198,7 @@ public final class KubernetesEndpointSource implements EndpointSource {
           .list(new ListOptionsBuilder().withLimit(1L).build());
       return true;
     } catch (RuntimeException e) {
-      String reason = e instanceof KubernetesClientException k && k.getCode() > 0
-          ? "HTTP " + k.getCode() : ResourceFeed.describe(e);
-      LoggerFactory.getLogger(KubernetesEndpointSource.class)
-          .info("kubernetes: cannot list EndpointSlices in namespace {} ({})", namespace, reason);
+      log.info("kubernetes: cannot list EndpointSlices in namespace {} ({})", namespace, runtime.describe(e));
       return false;
     }
   }
@@ -114,6 +217,7 @@ public final class KubernetesEndpointSource implements EndpointSource {
       }
       if (client == null) {
         client = clientFactory.get();
+        runtime.apiUrl = String.valueOf(client.getMasterUrl());
       }
       return client;
     }
@@ -141,37 +245,158 @@ public final class KubernetesEndpointSource implements EndpointSource {
   @Override
   public void close() {
     KubernetesClient closing;
+    List<Held> open;
     synchronized (lock) {
       if (closed) {
         return;
       }
       closed = true;
       closing = ownsClient ? client : null;
+      open = new ArrayList<>(groups.values());
+      groups.clear();
     }
-    runtime.timers().shutdownNow();
+    open.forEach(held -> held.group.close());
+    // Close every watch here, on this thread: work queued on the pools may never run once they stop.
+    runtime.closeAll();
+    runtime.io().shutdown();
+    runtime.serialPool().shutdown();
+    runtime.catalogListeners().shutdown();
+    try {
+      runtime.io().awaitTermination(2, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     runtime.io().shutdownNow();
+    runtime.serialPool().shutdownNow();
+    runtime.closeAll(); // a watch that finished opening meanwhile
     if (closing != null) {
       closing.close();
     }
   }
 
-  private static ThreadFactory daemonThreads(String prefix) {
-    AtomicInteger count = new AtomicInteger();
-    return runnable -> {
-      Thread thread = new Thread(runnable, prefix + "-" + count.incrementAndGet());
-      thread.setDaemon(true);
-      return thread;
-    };
+  private static final class Held {
+    final WatchGroup group;
+    int users;
+
+    Held(WatchGroup group) {
+      this.group = group;
+    }
   }
 
-  /** What every watch of this source shares. */
-  record Runtime(ExecutorService io, ScheduledExecutorService timers, Backoff backoff, DoubleSupplier random) {}
+  /** What every watch group of this source shares. Thread-safe. */
+  static final class Runtime {
+    private final ThreadPoolExecutor io;
+    private final ThreadPoolExecutor serialPool;
+    private final ThreadPoolExecutor catalogListeners;
+    private final Scheduler scheduler;
+    private final Ticker ticker;
+    private final Clock clock;
+    private final Backoff backoff;
+    private final DoubleSupplier random;
+    private final Set<io.fabric8.kubernetes.client.Watch> openWatches = ConcurrentHashMap.newKeySet();
+    private final OnceLog warnings = new OnceLog(log);
+    private volatile boolean closed;
+    volatile String apiUrl = "?";
+
+    Runtime(ThreadPoolExecutor io, ThreadPoolExecutor serialPool, ThreadPoolExecutor catalogListeners,
+        Scheduler scheduler, Ticker ticker, Clock clock, Backoff backoff, DoubleSupplier random) {
+      this.io = io;
+      this.serialPool = serialPool;
+      this.catalogListeners = catalogListeners;
+      this.scheduler = scheduler;
+      this.ticker = ticker;
+      this.clock = clock;
+      this.backoff = backoff;
+      this.random = random;
+    }
+
+    ThreadPoolExecutor io() {
+      return io;
+    }
+
+    ThreadPoolExecutor serialPool() {
+      return serialPool;
+    }
+
+    ThreadPoolExecutor catalogListeners() {
+      return catalogListeners;
+    }
+
+    Executor catalogListenerExecutor() {
+      return catalogListeners;
+    }
+
+    Scheduler scheduler() {
+      return scheduler;
+    }
+
+    Ticker ticker() {
+      return ticker;
+    }
+
+    Clock clock() {
+      return clock;
+    }
+
+    Backoff backoff() {
+      return backoff;
+    }
+
+    DoubleSupplier random() {
+      return random;
+    }
+
+    /** A watch opened on the server: tracked until closed, and closed at once if the source is. */
+    void opened(io.fabric8.kubernetes.client.Watch watch) {
+      openWatches.add(watch);
+      if (closed) {
+        close(watch);
+      }
+    }
+
+    void forget(io.fabric8.kubernetes.client.Watch watch) {
+      if (watch != null) {
+        openWatches.remove(watch);
+      }
+    }
+
+    void close(io.fabric8.kubernetes.client.Watch watch) {
+      openWatches.remove(watch);
+      try {
+        watch.close();
+      } catch (RuntimeException e) {
+        log.debug("kubernetes: closing a watch failed", e);
+      }
+    }
+
+    void closeAll() {
+      closed = true;
+      for (io.fabric8.kubernetes.client.Watch watch : List.copyOf(openWatches)) {
+        close(watch);
+      }
+    }
+
+    /** The failure's root cause and the API server, in one line. */
+    String describe(Throwable e) {
+      return Failures.describe(e) + " (API server " + apiUrl + ")";
+    }
+
+    void warnOnce(String message) {
+      synchronized (warnings) {
+        warnings.warn(message);
+      }
+    }
+  }
 
   /** Configures a {@link KubernetesEndpointSource}; not thread-safe. */
   public static final class Builder {
     private KubernetesClient client;
     private Backoff backoff = Backoff.defaults();
     private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
+    private WatchScope scope = WatchScope.SERVICE;
+    private Scheduler scheduler = Scheduler.system();
+    private Ticker ticker = Ticker.system();
+    private Clock clock = Clock.systemUTC();
 
     private Builder() {}
 
@@ -184,6 +409,30 @@ public final class KubernetesEndpointSource implements EndpointSource {
     /** How long to wait between attempts while the API server cannot be reached. */
     public Builder backoff(Backoff backoff) {
       this.backoff = Objects.requireNonNull(backoff, "backoff");
+      return this;
+    }
+
+    /** What one watch serves: a Service (the default), a namespace, or the cluster. */
+    public Builder scope(WatchScope scope) {
+      this.scope = Objects.requireNonNull(scope, "scope");
+      return this;
+    }
+
+    /** Runs retries and checks; {@link Scheduler#system()} by default. */
+    public Builder scheduler(Scheduler scheduler) {
+      this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+      return this;
+    }
+
+    /** Measures how long a watch stayed up; {@link Ticker#system()} by default. */
+    public Builder ticker(Ticker ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "ticker");
+      return this;
+    }
+
+    /** Stamps the catalogs' snapshots and status. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
       return this;
     }
 

@@ -2,44 +2,52 @@ package io.kdiscovery.source.kubernetes;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesResourceList;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
 import io.kdiscovery.source.Backoff;
-import java.util.Collection;
+import io.kdiscovery.time.Scheduler;
+import java.time.Duration;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.Executor;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.function.DoubleSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps a local copy of the objects one list+watch selects, for one kind: list, then watch from the
- * list's resourceVersion, apply each event, and start over when the watch ends.
+ * Keeps a local copy of the objects of one kind that one list+watch selects, and tells its owner
+ * each change: list, then watch from the list's resourceVersion, and after the watch ends, resume
+ * from the last resourceVersion seen.
  *
- * <p>Why not fabric8's informers: kdiscovery must know when it is out of step (to show the table's
- * age), retry with its own jittered backoff, and replace the whole state at once after a relist. So
- * the client it is given never reconnects watches by itself (see {@link KubernetesEndpointSource}),
- * and this loop decides:
+ * <p>Why a loop of our own and not fabric8's informers: fabric8 8 reports a watch that the server
+ * closes cleanly, without a message, within 2 s as 410 Gone, and its informer answers every 410 with
+ * an immediate relist, without backoff and without telling anyone: against a server that closes
+ * watches at once that is a LIST storm reported as healthy (the defect of issue 10). The informer
+ * also applies a relist as a stream of single events, where kdiscovery must hand the table one
+ * complete state, and runs on the client's executor, which a caller-owned client does not bound. So
+ * the client this loop is given never reconnects by itself (see {@link KubernetesEndpointSource})
+ * and the loop decides, as client-go's reflector does:
  * <ul>
- *   <li>a watch that expires (410 Gone), or ends after running a while, is followed at once by a
- *       relist whose result replaces the items whole: no moment without them, no failure reported;
- *   <li>a list that fails, or a watch that cannot start or dies young, reports a failure to the
- *       owner and retries after a jittered, growing delay; the items stay as they were meanwhile.
+ *   <li>a watch that ends after it stayed up {@link #STABLE_AFTER} resumes from the last
+ *       resourceVersion at once, without a LIST; if it ended with 410 Gone, one relist follows,
+ *       whose result replaces the items whole (no moment without them);
+ *   <li>a list that fails, a watch that cannot start, and a watch that ends sooner (including
+ *       fabric8's synthetic 410) report a failure to the owner and retry after a jittered delay that
+ *       grows with every failure in a row and starts again only after a watch stayed up;
+ *   <li>after a failure the feed is out of step until a watch stayed up {@link #STABLE_AFTER}
+ *       again, even if lists succeed meanwhile: the owner gets the data but not the all-clear;
+ *   <li>bookmarks are requested, so resuming after a quiet period does not need a relist;
+ *   <li>an object of another kind than the feed's is dropped with a warning, never stored.
  * </ul>
  * Every method runs on the owner's {@link SerialExecutor}; blocking calls run on the I/O executor and
- * hand their results back to it. A generation number drops results of an attempt that was superseded.
+ * hand their results back to it. A generation number drops results of an attempt superseded since.
  */
 final class ResourceFeed<T extends HasMetadata> {
 
   private static final Logger log = LoggerFactory.getLogger(ResourceFeed.class);
-  /** A watch that ends sooner than this after it started counts as a failed attempt. */
-  private static final long MIN_HEALTHY_WATCH_NANOS = TimeUnit.SECONDS.toNanos(1);
+  /** A watch that ends sooner than this after it started counts as a failure. */
+  static final Duration STABLE_AFTER = Duration.ofSeconds(2);
 
   /** The two API calls a feed makes; both may block. */
   interface Api<T extends HasMetadata> {
@@ -49,47 +57,65 @@ final class ResourceFeed<T extends HasMetadata> {
   }
 
   /** The feed's owner, called on the serial executor. */
-  interface Owner {
-    void feedChanged();
+  interface Owner<T extends HasMetadata> {
+    /** A (re)list replaced the items whole; {@code previous} are the items before it. */
+    void replaced(Map<String, T> previous, Map<String, T> current);
 
-    /** Returns whether to retry; false gives this feed up (the owner takes another way). */
-    boolean feedFailed(ResourceFeed<?> feed, String reason, Throwable cause);
+    /** An object was added or changed; {@code previous} is its former version, or null. */
+    void upserted(T previous, T item);
+
+    void deleted(T item);
+
+    /** The feed came back in step without a change of its items (a watch stayed up after failures). */
+    void inStep();
+
+    /**
+     * The feed failed and is out of step; its items stay as they were.
+     *
+     * @return whether to retry; false gives the feed up (the owner takes another way)
+     */
+    boolean failed(ResourceFeed<T> feed, String reason, Throwable cause);
   }
 
-  final String kind;
+  final String description;
+  private final Class<T> type;
+  private final String kind;
   private final Api<T> api;
-  private final Owner owner;
+  private final Owner<T> owner;
   private final SerialExecutor serial;
-  private final Executor io;
-  private final ScheduledExecutorService timers;
-  private final Backoff backoff;
-  private final DoubleSupplier random;
+  private final KubernetesEndpointSource.Runtime runtime;
+  private Backoff.Attempts attempts; // replaced by a fresh count once a watch stayed up
 
   private final Map<String, T> items = new HashMap<>();
-  private boolean synced;
-  private boolean everSynced;
-  private boolean failing;
+  private boolean listed;
+  private boolean inStep;
+  private boolean failing; // since the last failure, until a watch stayed up
   private boolean closed;
-  private int attempt;
   private int generation;
+  private String resourceVersion;
   private Watch watch;
-  private long watchStartedNanos;
-  private ScheduledFuture<?> retry;
+  private Scheduler.Task pending;
+  private boolean needsList = true;
 
-  ResourceFeed(String kind, Api<T> api, Owner owner, SerialExecutor serial, Executor io,
-      ScheduledExecutorService timers, Backoff backoff, DoubleSupplier random) {
+  ResourceFeed(String description, Class<T> type, String kind, Api<T> api, Owner<T> owner, SerialExecutor serial,
+      KubernetesEndpointSource.Runtime runtime) {
+    this.description = description;
+    this.type = type;
     this.kind = kind;
     this.api = api;
     this.owner = owner;
     this.serial = serial;
-    this.io = io;
-    this.timers = timers;
-    this.backoff = backoff;
-    this.random = random;
+    this.runtime = runtime;
+    this.attempts = freshAttempts();
   }
 
+  private Backoff.Attempts freshAttempts() {
+    return runtime.backoff().attempts(runtime.ticker(), STABLE_AFTER, runtime.random());
+  }
+
+  /** Starts listing; the I/O is paced by the source's bounded I/O pool. */
   void start() {
-    serial.execute(this::relist);
+    serial.execute(this::connect);
   }
 
   void close() {
@@ -97,157 +123,248 @@ final class ResourceFeed<T extends HasMetadata> {
       closed = true;
       generation++;
       stopWatch();
-      if (retry != null) {
-        retry.cancel(false);
-      }
+      cancelPending();
     });
   }
 
-  /** Listed at least once and not failing now. */
-  boolean ready() {
-    return synced && !failing;
+  /** Listed at least once, and no failure since the last time a watch stayed up. */
+  boolean inStep() {
+    return inStep;
   }
 
-  boolean everSynced() {
-    return everSynced;
+  /** Listed at least once: the items are a complete state, perhaps an old one. */
+  boolean listed() {
+    return listed;
   }
 
-  Collection<T> items() {
-    return Collections.unmodifiableCollection(items.values());
+  Map<String, T> items() {
+    return Collections.unmodifiableMap(items);
   }
 
-  T item(String name) {
-    return items.get(name);
+  static String keyOf(HasMetadata item) {
+    String namespace = item.getMetadata().getNamespace();
+    return namespace == null ? item.getMetadata().getName() : namespace + "/" + item.getMetadata().getName();
   }
 
-  private void relist() {
+  private void connect() {
     if (closed) {
       return;
     }
-    int attemptGeneration = ++generation;
+    if (needsList || resourceVersion == null) {
+      relist();
+    } else {
+      startWatch(++generation);
+    }
+  }
+
+  private void relist() {
+    int attempt = ++generation;
     stopWatch();
-    io.execute(() -> {
+    runtime.io().execute(() -> {
       KubernetesResourceList<T> list;
       try {
         list = api.list();
       } catch (RuntimeException e) {
-        serial.execute(() -> failed(attemptGeneration, "listing " + kind + " failed: " + describe(e), e));
+        serial.execute(() -> failed(attempt, "listing " + description + " failed: " + runtime.describe(e), e, true));
         return;
       }
-      serial.execute(() -> listed(attemptGeneration, list));
+      serial.execute(() -> listed(attempt, list));
     });
   }
 
-  private void listed(int attemptGeneration, KubernetesResourceList<T> list) {
-    if (closed || attemptGeneration != generation) {
+  private void listed(int attempt, KubernetesResourceList<T> list) {
+    if (closed || attempt != generation) {
       return;
     }
-    // Replace the items whole: readers see the old state or the new one, never a mix or a gap.
-    items.clear();
+    Map<String, T> next = new HashMap<>();
     if (list.getItems() != null) {
       for (T item : list.getItems()) {
-        items.put(item.getMetadata().getName(), item);
+        if (acceptable(item, "listed")) {
+          next.put(keyOf(item), item);
+        }
       }
     }
-    synced = true;
-    everSynced = true;
-    failing = false;
-    owner.feedChanged();
-    String resourceVersion = list.getMetadata() == null ? null : list.getMetadata().getResourceVersion();
-    io.execute(() -> {
+    Map<String, T> previous = new HashMap<>(items);
+    // Replace the items whole: the owner sees the old state or the new one, never a mix or a gap.
+    items.clear();
+    items.putAll(next);
+    listed = true;
+    needsList = false;
+    inStep = !failing;
+    resourceVersion = list.getMetadata() == null ? null : list.getMetadata().getResourceVersion();
+    owner.replaced(previous, items());
+    startWatch(attempt);
+  }
+
+  private void startWatch(int attempt) {
+    String from = resourceVersion;
+    runtime.io().execute(() -> {
       try {
-        Watch started = api.watch(resourceVersion, new FeedWatcher(attemptGeneration));
-        serial.execute(() -> watching(attemptGeneration, started));
+        Watch started = api.watch(from, new FeedWatcher(attempt));
+        runtime.opened(started);
+        serial.execute(() -> watching(attempt, started));
       } catch (RuntimeException e) {
-        serial.execute(() -> failed(attemptGeneration, "watching " + kind + " failed: " + describe(e), e));
+        boolean gone = e instanceof KubernetesClientException k && k.getCode() == 410;
+        serial.execute(() -> failed(attempt, "watching " + description + " failed: " + runtime.describe(e), e, gone));
       }
     });
   }
 
-  private void watching(int attemptGeneration, Watch started) {
-    if (closed || attemptGeneration != generation) {
-      started.close();
+  private void watching(int attempt, Watch started) {
+    if (closed || attempt != generation) {
+      runtime.close(started);
       return;
     }
     watch = started;
-    watchStartedNanos = System.nanoTime();
-    attempt = 0;
+    attempts.opened();
+    if (failing) {
+      // Back in step only once this watch stayed up: a watch that fails at once proves nothing.
+      pending = runtime.scheduler().schedule(STABLE_AFTER, serial, () -> checkStable(attempt));
+    }
   }
 
-  private void event(int attemptGeneration, Watcher.Action action, T item) {
-    if (closed || attemptGeneration != generation || item == null || item.getMetadata() == null) {
+  private void checkStable(int attempt) {
+    if (closed || attempt != generation || watch == null || !failing || !attempts.isStable()) {
       return;
     }
-    switch (action) {
-      case ADDED, MODIFIED -> items.put(item.getMetadata().getName(), item);
-      case DELETED -> items.remove(item.getMetadata().getName());
-      default -> {
-        return; // BOOKMARK and ERROR carry no change of the items
+    failing = false;
+    inStep = true;
+    attempts = freshAttempts();
+    attempts.opened();
+    log.debug("{}: watch stayed up; back in step", description);
+    owner.inStep();
+  }
+
+  private void event(int attempt, Watcher.Action action, T item) {
+    if (closed || attempt != generation) {
+      return;
+    }
+    if (action == Watcher.Action.BOOKMARK) {
+      if (item != null && item.getMetadata() != null && item.getMetadata().getResourceVersion() != null) {
+        resourceVersion = item.getMetadata().getResourceVersion();
       }
-    }
-    owner.feedChanged();
-  }
-
-  private void watchEnded(int attemptGeneration, WatcherException cause) {
-    if (closed || attemptGeneration != generation) {
       return;
     }
-    watch = null;
-    boolean lived = watchStartedNanos != 0 && System.nanoTime() - watchStartedNanos >= MIN_HEALTHY_WATCH_NANOS;
-    if (cause.isHttpGone()) {
-      log.debug("watch of {} expired (410 Gone); relisting", kind);
-      relist();
-    } else if (lived) {
-      log.debug("watch of {} ended ({}); relisting", kind, cause.getMessage());
-      relist();
+    if (action == Watcher.Action.ERROR || !acceptable(item, action.name())) {
+      return;
+    }
+    if (item.getMetadata().getResourceVersion() != null) {
+      resourceVersion = item.getMetadata().getResourceVersion();
+    }
+    String key = keyOf(item);
+    if (action == Watcher.Action.DELETED) {
+      T removed = items.remove(key);
+      if (removed != null) {
+        owner.deleted(removed);
+      }
     } else {
-      failed(attemptGeneration, "watch of " + kind + " ended: " + describe(cause), cause);
+      T previous = items.put(key, item);
+      owner.upserted(previous, item);
     }
   }
 
-  private void failed(int attemptGeneration, String reason, Throwable cause) {
-    if (closed || attemptGeneration != generation) {
+  /** Of the right kind, with a name: anything else is dropped with a warning, never stored. */
+  private boolean acceptable(Object item, String what) {
+    if (!type.isInstance(item)) {
+      runtime.warnOnce(description + ": dropped a " + what + " object that is not a " + kind + ": "
+          + (item == null ? "null" : describeObject(item)));
+      return false;
+    }
+    HasMetadata object = type.cast(item);
+    if (object.getKind() != null && !kind.equals(object.getKind())) {
+      runtime.warnOnce(description + ": dropped a " + what + " object of kind " + object.getKind()
+          + " (expected " + kind + "): " + describeObject(object));
+      return false;
+    }
+    if (object.getMetadata() == null || object.getMetadata().getName() == null) {
+      runtime.warnOnce(description + ": dropped a " + what + " " + kind + " without a name");
+      return false;
+    }
+    return true;
+  }
+
+  private static String describeObject(Object item) {
+    if (item instanceof HasMetadata m && m.getMetadata() != null) {
+      return m.getKind() + " " + m.getMetadata().getNamespace() + "/" + m.getMetadata().getName();
+    }
+    return item.getClass().getSimpleName();
+  }
+
+  private void watchEnded(int attempt, WatcherException cause) {
+    if (closed || attempt != generation) {
+      return;
+    }
+    runtime.forget(watch);
+    watch = null;
+    boolean gone = cause.isHttpGone();
+    if (attempts.isStable()) {
+      // A routine end: resume from where we are, or relist once if the server says that is too old.
+      attempts = freshAttempts(); // it stayed up: the next failure counts from the first attempt again
+      log.debug("{}: watch ended after it stayed up ({}); {}", description, cause.getMessage(),
+          gone ? "relisting" : "resuming");
+      needsList = gone;
+      connect();
+    } else {
+      failed(attempt, "the watch of " + description + " ended at once: " + runtime.describe(cause)
+          + (gone ? " (410: resourceVersion expired, or the server closed the watch)" : ""), cause, gone);
+    }
+  }
+
+  private void failed(int attempt, String reason, Throwable cause, boolean relist) {
+    if (closed || attempt != generation) {
       return;
     }
     stopWatch();
+    inStep = false;
     failing = true;
-    if (!owner.feedFailed(this, reason, cause)) {
+    needsList |= relist;
+    if (!owner.failed(this, reason, cause)) {
       closed = true;
       return;
     }
-    long delayNanos = backoff.delay(attempt++, random).toNanos();
-    log.debug("retrying {} in {} ms", kind, delayNanos / 1_000_000);
-    retry = timers.schedule(() -> serial.execute(this::relist), delayNanos, TimeUnit.NANOSECONDS);
+    Duration delay = attempts.failed();
+    log.debug("{}: retrying in {} ms (failure {} in a row)", description, delay.toMillis(),
+        attempts.failuresInARow());
+    cancelPending();
+    int retryGeneration = ++generation;
+    pending = runtime.scheduler().schedule(delay, serial, () -> {
+      if (!closed && retryGeneration == generation) {
+        connect();
+      }
+    });
   }
 
   private void stopWatch() {
     if (watch != null) {
       Watch stopping = watch;
       watch = null;
-      io.execute(stopping::close); // closing may wait for the connection; keep it off the serial path
+      runtime.forget(stopping);
+      runtime.io().execute(() -> runtime.close(stopping)); // closing may wait; keep it off the serial path
     }
   }
 
-  static String describe(Throwable e) {
-    String message = e.getMessage();
-    return message == null ? e.getClass().getSimpleName() : message.lines().findFirst().orElse(message);
+  private void cancelPending() {
+    if (pending != null) {
+      pending.cancel();
+      pending = null;
+    }
   }
 
   private final class FeedWatcher implements Watcher<T> {
-    private final int attemptGeneration;
+    private final int attempt;
 
-    FeedWatcher(int attemptGeneration) {
-      this.attemptGeneration = attemptGeneration;
+    FeedWatcher(int attempt) {
+      this.attempt = attempt;
     }
 
     @Override
     public void eventReceived(Action action, T item) {
-      serial.execute(() -> event(attemptGeneration, action, item));
+      serial.execute(() -> event(attempt, action, item));
     }
 
     @Override
     public void onClose(WatcherException cause) {
-      serial.execute(() -> watchEnded(attemptGeneration, cause));
+      serial.execute(() -> watchEnded(attempt, cause));
     }
 
     @Override

@@ -3,31 +3,46 @@ package io.kdiscovery.source.kubernetes;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs tasks one at a time, in order, on a shared executor: the single-writer context of one
- * Service's watch. Many watches share a few threads, and none needs a lock for its own state.
+ * Runs tasks one at a time, in order, on a shared executor: the single-writer context of one watch
+ * group. Many groups share a few threads, and none needs a lock for its own state.
+ *
+ * <p>A task that throws is handed to the owner's failure handler (which reports it in the status of
+ * everything the group serves), and the next task runs: one bug must neither wedge the group nor
+ * pass unnoticed. Tasks handed over after the shared executor shut down (the source is closing) are
+ * dropped.
  */
 final class SerialExecutor implements Executor {
 
   private static final Logger log = LoggerFactory.getLogger(SerialExecutor.class);
 
   private final Executor delegate;
+  private final Consumer<RuntimeException> onFailure;
   private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean scheduled = new AtomicBoolean();
 
-  SerialExecutor(Executor delegate) {
+  SerialExecutor(Executor delegate, Consumer<RuntimeException> onFailure) {
     this.delegate = delegate;
+    this.onFailure = onFailure;
   }
 
   @Override
   public void execute(Runnable task) {
     tasks.add(task);
     if (scheduled.compareAndSet(false, true)) {
-      delegate.execute(this::drain);
+      try {
+        delegate.execute(this::drain);
+      } catch (RejectedExecutionException closing) {
+        log.debug("dropped a watch task: the source is closed");
+        tasks.clear();
+        scheduled.set(false);
+      }
     }
   }
 
@@ -44,8 +59,12 @@ final class SerialExecutor implements Executor {
       try {
         task.run();
       } catch (RuntimeException e) {
-        // A bug in one step must not wedge the watch: log it and go on with the next task.
-        log.error("unexpected failure in a watch task", e);
+        try {
+          onFailure.accept(e);
+        } catch (RuntimeException handlerFailure) {
+          handlerFailure.addSuppressed(e);
+          log.error("a watch task failed, and so did reporting it", handlerFailure);
+        }
       }
     }
   }

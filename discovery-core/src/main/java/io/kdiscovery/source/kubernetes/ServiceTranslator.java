@@ -21,11 +21,16 @@ final class ServiceTranslator {
   static ServiceInfo translate(Service service, OnceLog onceLog) {
     ServiceSpec spec = service.getSpec();
     String name = service.getMetadata().getName();
-    if (spec == null) {
-      onceLog.warn("Service " + name + " has no spec; using Kubernetes defaults");
-      return ServiceInfo.UNKNOWN;
-    }
     Map<String, String> labels = service.getMetadata().getLabels();
+    Map<String, String> annotations = service.getMetadata().getAnnotations();
+    if (spec == null) {
+      onceLog.warn("Service " + service.getMetadata().getNamespace() + "/" + name
+          + " has no spec; using Kubernetes defaults");
+      return new ServiceInfo(Type.CLUSTER_IP, SessionAffinity.NONE, ServiceInfo.DEFAULT_AFFINITY_TIMEOUT,
+          TrafficDistribution.NONE, false, List.of(), labels == null ? Map.of() : withoutNulls(labels), null,
+          service.getMetadata().getNamespace(), name,
+          annotations == null ? Map.of() : withoutNulls(annotations), null);
+    }
     return new ServiceInfo(
         type(spec),
         "ClientIP".equals(spec.getSessionAffinity()) ? SessionAffinity.CLIENT_IP : SessionAffinity.NONE,
@@ -33,8 +38,23 @@ final class ServiceTranslator {
         trafficDistribution(spec.getTrafficDistribution(), name, onceLog),
         Boolean.TRUE.equals(spec.getPublishNotReadyAddresses()),
         ports(spec, name, onceLog),
-        labels == null ? Map.of() : labels,
-        spec.getExternalName());
+        labels == null ? Map.of() : withoutNulls(labels),
+        spec.getExternalName(),
+        service.getMetadata().getNamespace(),
+        name,
+        annotations == null ? Map.of() : withoutNulls(annotations),
+        spec.getClusterIP());
+  }
+
+  /** Map.copyOf rejects nulls, and a JSON object may carry them; a null value is read as empty. */
+  private static Map<String, String> withoutNulls(Map<String, String> map) {
+    Map<String, String> copy = new java.util.HashMap<>();
+    map.forEach((k, v) -> {
+      if (k != null) {
+        copy.put(k, v == null ? "" : v);
+      }
+    });
+    return copy;
   }
 
   private static Type type(ServiceSpec spec) {

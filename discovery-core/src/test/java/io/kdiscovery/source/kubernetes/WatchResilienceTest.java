@@ -2,8 +2,6 @@ package io.kdiscovery.source.kubernetes;
 
 import static io.kdiscovery.testing.FaultDispatcher.listOf;
 import static io.kdiscovery.testing.FaultDispatcher.status;
-import static io.kdiscovery.testing.FaultDispatcher.watchExpired;
-import static io.kdiscovery.testing.FaultDispatcher.watchOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -44,32 +42,6 @@ class WatchResilienceTest {
   void stop() {
     discovery.close();
     api.close();
-  }
-
-  @Test
-  void anExpiredWatchIsFollowedByARelistThatNeverEmptiesTheTable() {
-    api.faults().inject(watchOf("endpointslices"), watchExpired(), 2);
-    RecordingListener listener = new RecordingListener();
-    try (ServiceHandle handle = discovery.open("hostnames.default:80")) {
-      ServiceSnapshot first = handle.awaitSnapshot(WAIT);
-      handle.subscribe(listener);
-      await().atMost(WAIT).until(() -> api.faults().requests().stream()
-          .filter(r -> r.contains("endpointslices") && r.contains("watch=true")).count() >= 3);
-
-      api.apply(Hostnames.slice("hostnames-abc").ready("hostnames-1", "10.244.0.5")
-          .ready("hostnames-3", "10.244.0.7").build());
-
-      await().atMost(WAIT).untilAsserted(() ->
-          assertThat(listener.lastReadyAddresses()).containsExactly("10.244.0.5", "10.244.0.7"));
-      assertThat(listener.snapshots()).allSatisfy(s -> assertThat(s.endpoints()).isNotEmpty());
-      // An expiry is routine, not an outage: the table never left the SYNCED state it entered first.
-      assertThat(handle.status().state()).isEqualTo(SourceStatus.State.SYNCED);
-      assertThat(handle.status().since()).isEqualTo(first.createdAt());
-      // Each expired watch was followed at once by a fresh list.
-      assertThat(api.faults().requests().stream().filter(r -> r.startsWith("GET") && r.contains("endpointslices"))
-          .map(r -> r.contains("watch=true") ? "watch" : "list").toList())
-          .startsWith("list", "watch", "list", "watch", "list", "watch");
-    }
   }
 
   @Test

@@ -1,0 +1,183 @@
+package io.kdiscovery.source.kubernetes;
+
+import io.kdiscovery.model.Endpoint;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * The endpoints of one Service port, merged from the contributions of several sources (its
+ * EndpointSlices, or the one v1/Endpoints object), kept up to date change by change.
+ *
+ * <p>Replacing one source's contribution costs O(k log n) for its k endpoints among n: an address
+ * listed by two slices (as while the controller moves it) is kept once, with its best record, and
+ * the order (by address, then port) is kept by a sorted set, so nothing is re-sorted or compared
+ * whole. The published list is built again only after a change, once, when asked for.
+ *
+ * <p>Not thread-safe: used from its watch's serial context only.
+ */
+final class MergedEndpoints {
+
+  private static final Comparator<Merged> ORDER = Comparator
+      .comparingInt((Merged m) -> m.family)
+      .thenComparing((Merged a, Merged b) -> Long.compareUnsigned(a.high, b.high))
+      .thenComparing((Merged a, Merged b) -> Long.compareUnsigned(a.low, b.low))
+      .thenComparingInt(m -> m.port);
+
+  private final Map<String, List<Endpoint>> bySource = new HashMap<>();
+  private final Map<String, Merged> byHostPort = new HashMap<>();
+  private final TreeSet<Merged> ordered = new TreeSet<>(ORDER);
+  private List<Endpoint> published = List.of();
+  private boolean dirty;
+
+  /** Replaces what {@code source} contributes; returns whether the merged endpoints changed. */
+  boolean put(String source, List<Endpoint> endpoints) {
+    List<Endpoint> previous = bySource.put(source, endpoints);
+    if (previous != null && previous.equals(endpoints)) {
+      return false; // the slice changed elsewhere (another port, a label): nothing to do here
+    }
+    boolean changed = false;
+    if (previous != null) {
+      for (Endpoint e : previous) {
+        changed |= withdraw(source, e);
+      }
+    }
+    for (Endpoint e : endpoints) {
+      changed |= contribute(source, e);
+    }
+    if (endpoints.isEmpty()) {
+      bySource.remove(source);
+    }
+    dirty |= changed;
+    return changed;
+  }
+
+  /** Drops what {@code source} contributed; returns whether the merged endpoints changed. */
+  boolean remove(String source) {
+    List<Endpoint> previous = bySource.remove(source);
+    if (previous == null) {
+      return false;
+    }
+    boolean changed = false;
+    for (Endpoint e : previous) {
+      changed |= withdraw(source, e);
+    }
+    dirty |= changed;
+    return changed;
+  }
+
+  /** Drops every contribution. */
+  void clear() {
+    if (!byHostPort.isEmpty()) {
+      dirty = true;
+    }
+    bySource.clear();
+    byHostPort.clear();
+    ordered.clear();
+  }
+
+  /** The sources with a contribution now. */
+  java.util.Set<String> sources() {
+    return bySource.keySet();
+  }
+
+  int size() {
+    return byHostPort.size();
+  }
+
+  /** The merged endpoints, sorted; the same instance until the next change. */
+  List<Endpoint> endpoints() {
+    if (dirty) {
+      Endpoint[] array = new Endpoint[ordered.size()];
+      int i = 0;
+      for (Merged m : ordered) {
+        array[i++] = m.best;
+      }
+      published = List.of(array);
+      dirty = false;
+    }
+    return published;
+  }
+
+  private boolean contribute(String source, Endpoint e) {
+    Merged merged = byHostPort.get(e.hostPort());
+    if (merged == null) {
+      merged = new Merged(e);
+      merged.sources.add(source);
+      merged.records.add(e);
+      byHostPort.put(e.hostPort(), merged);
+      ordered.add(merged);
+      return true;
+    }
+    merged.sources.add(source);
+    merged.records.add(e);
+    return merged.chooseBest();
+  }
+
+  private boolean withdraw(String source, Endpoint e) {
+    Merged merged = byHostPort.get(e.hostPort());
+    if (merged == null) {
+      return false;
+    }
+    for (int i = 0; i < merged.sources.size(); i++) {
+      if (merged.sources.get(i).equals(source) && merged.records.get(i).equals(e)) {
+        merged.sources.remove(i);
+        merged.records.remove(i);
+        break;
+      }
+    }
+    if (merged.records.isEmpty()) {
+      byHostPort.remove(e.hostPort());
+      ordered.remove(merged);
+      return true;
+    }
+    return merged.chooseBest();
+  }
+
+  /** One address and port, with every record of it and the best one. */
+  private static final class Merged {
+    final int family;
+    final long high;
+    final long low;
+    final int port;
+    final List<String> sources = new ArrayList<>(1);
+    final List<Endpoint> records = new ArrayList<>(1);
+    Endpoint best;
+
+    Merged(Endpoint first) {
+      byte[] bytes = first.socketAddress().getAddress().getAddress();
+      this.family = bytes.length; // 4 before 16: IPv4 before IPv6
+      byte[] padded = bytes.length == 16 ? bytes : Arrays.copyOf(bytes, 16);
+      this.high = toLong(padded, 0);
+      this.low = toLong(padded, 8);
+      this.port = first.port();
+      this.best = first;
+    }
+
+    /** Returns whether the best record changed. */
+    boolean chooseBest() {
+      Endpoint chosen = records.get(0);
+      for (int i = 1; i < records.size(); i++) {
+        chosen = EndpointTranslator.better(chosen, records.get(i));
+      }
+      if (chosen.equals(best)) {
+        best = chosen;
+        return false;
+      }
+      best = chosen;
+      return true;
+    }
+
+    private static long toLong(byte[] bytes, int offset) {
+      long value = 0;
+      for (int i = 0; i < 8; i++) {
+        value = (value << 8) | (bytes[offset + i] & 0xff);
+      }
+      return value;
+    }
+  }
+}

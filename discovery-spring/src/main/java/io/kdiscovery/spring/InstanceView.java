@@ -88,8 +88,11 @@ record InstanceView(ServiceSnapshot snapshot, Service service, List<ServiceInsta
     metadata.put("k8s_namespace", service.getMetadata().getNamespace());
     metadata.put("type", typeOf(service));
     metadata.putIfAbsent("namespace", service.getMetadata().getNamespace());
+    // SCK's instance id is the Service's uid; the catalog does not carry it, so namespace/name stands in.
+    String id = service.getMetadata().getUid() != null ? service.getMetadata().getUid()
+        : service.getMetadata().getNamespace() + "/" + service.getMetadata().getName();
     return new ExternalNameServiceInstance(service.getMetadata().getName(), service.getSpec().getExternalName(),
-        service.getMetadata().getUid(), metadata);
+        id, metadata);
   }
 
   private static String typeOf(Service service) {

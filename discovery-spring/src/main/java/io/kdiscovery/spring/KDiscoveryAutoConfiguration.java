@@ -1,6 +1,5 @@
 package io.kdiscovery.spring;
 
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.kdiscovery.KDiscovery;
@@ -97,12 +96,8 @@ public class KDiscoveryAutoConfiguration {
     List<String> namespaces = properties.getNamespaces().isEmpty()
         ? List.of(discovery.defaultNamespace()) : properties.getNamespaces();
     KDiscoveryHeartbeat beat = heartbeat.getIfAvailable();
-    // The catalog's own client, on the same configuration but without fabric8's in-request retries
-    // (10, with backoff: ~20 s before a refused connection surfaces): the informer retries by itself,
-    // and a failure that surfaces at once is what lets a lookup name its cause within the initial wait.
-    KubernetesClient catalogClient = new KubernetesClientBuilder().withConfig(
-        new ConfigBuilder(kubernetes.getConfiguration()).withRequestRetryBackoffLimit(0).build()).build();
-    ServiceCatalogWatch catalog = new ServiceCatalogWatch(catalogClient, properties.isAllNamespaces(), namespaces,
+    String url = kubernetes.getMasterUrl() == null ? "(no master URL)" : kubernetes.getMasterUrl().toString();
+    ServiceCatalogWatch catalog = new ServiceCatalogWatch(discovery, url, properties.isAllNamespaces(), namespaces,
         properties.getServiceLabels(), properties.getInitialWaitTimeout(), Ticker.system(),
         beat == null ? () -> {} : beat::changed);
     catalog.start();

@@ -1,7 +1,6 @@
 package io.kdiscovery.spring;
 
 import io.fabric8.kubernetes.api.model.Service;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.kdiscovery.BalancedService;
 import io.kdiscovery.KDiscovery;
 import io.kdiscovery.SourceType;
@@ -199,8 +198,7 @@ final class ServiceDirectory implements AutoCloseable {
 
   /** With the auto source, a catalog the API server forbids means DNS, as the endpoint source decides. */
   private boolean dnsFallback() {
-    return properties.getSource() == SourceType.AUTO && catalog != null
-        && catalog.lastError() instanceof KubernetesClientException k && k.getCode() == 403;
+    return properties.getSource() == SourceType.AUTO && catalog != null && catalog.forbidden();
   }
 
   private static boolean isExternalName(Service service) {

@@ -51,6 +51,11 @@ class MissingServiceTest {
     api.close();
   }
 
+  /** Waits until the catalog's watch and the table's watches of "web" are open: then nothing more is due. */
+  private void awaitWatchesOfWeb() {
+    await().atMost(WAIT).until(() -> reads().stream().filter(r -> r.contains("watch=true")).count() >= 3);
+  }
+
   /** Requests that reached the API server, other than the test's own writes and the watches' streams. */
   private List<String> reads() {
     return api.faults().requests().stream().filter(r -> r.startsWith("GET")).toList();
@@ -61,6 +66,7 @@ class MissingServiceTest {
     DiscoveryClient discovery = app.getBean(DiscoveryClient.class);
     RestClient client = app.getBean(RestClient.Builder.class).build();
     assertThat(discovery.getInstances("web")).hasSize(1); // everything a lookup needs is watched now
+    awaitWatchesOfWeb();
     int before = reads().size();
 
     for (int i = 0; i < 1_000; i++) {
@@ -108,6 +114,7 @@ class MissingServiceTest {
     assertThat(discovery.getInstances("web")).hasSize(1);
     // the first load-balanced request opens the balancer; nothing listens on the pod, so it fails
     catchThrowable(() -> client.get().uri("http://web/").retrieve().body(String.class));
+    awaitWatchesOfWeb();
     int before = reads().size();
 
     for (int i = 0; i < 1_000; i++) {

@@ -6,11 +6,12 @@ import static org.awaitility.Awaitility.await;
 import io.kdiscovery.spring.testing.Cluster;
 import io.kdiscovery.testing.ApiServer;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -29,15 +30,12 @@ class SpringCloudKubernetesParityTest {
 
   private static final Duration WAIT = Duration.ofSeconds(10);
 
-  private static ApiServer api;
-  private static Cluster cluster;
+  private final List<ApiServer> servers = new ArrayList<>();
+  private final List<Consumer<Cluster>> given = new ArrayList<>();
+  /** The cluster of the application started last. */
+  private Cluster cluster;
 
-  // A fresh API server per test: the mock server's event loop stalls when a closed application's
-  // watches close while another test changes the cluster.
-  @BeforeEach
-  void cluster() {
-    api = new ApiServer();
-    cluster = new Cluster(api);
+  private static void base(Cluster cluster) {
     cluster.service("default", "web").label("app", "web").port("http", 80, 8080)
         .pods("127.0.0.31", "127.0.0.32").create();
     cluster.service("shop", "web").label("app", "web").label("tier", "backend").port("http", 80, 8080)
@@ -46,15 +44,34 @@ class SpringCloudKubernetesParityTest {
     cluster.service("other", "web").port("http", 80, 8080).pods("127.0.0.51").create();
   }
 
-  @AfterEach
-  void stop() {
-    api.close();
+  /** Something every application of this test finds in its cluster, besides the base Services. */
+  private void given(Consumer<Cluster> setup) {
+    given.add(setup);
   }
 
-  private static ConfigurableApplicationContext app(String... properties) {
+  @AfterEach
+  void stop() {
+    servers.forEach(ApiServer::close);
+  }
+
+  /**
+   * An application on a cluster of its own: the mock server's event loop stalls for a while when a
+   * closed application's watches close, so no two applications share one.
+   */
+  private ConfigurableApplicationContext app(String... properties) {
+    return app(event -> {}, properties);
+  }
+
+  private ConfigurableApplicationContext app(ApplicationListener<HeartbeatEvent> listener, String... properties) {
+    ApiServer api = new ApiServer();
+    servers.add(api);
+    cluster = new Cluster(api);
+    base(cluster);
+    given.forEach(setup -> setup.accept(cluster));
     return new SpringApplicationBuilder(WebApplication.class)
         .web(WebApplicationType.NONE)
         .initializers(context -> context.getBeanFactory().registerSingleton("kubernetesClient", api.client()))
+        .listeners(listener)
         .properties("spring.cloud.kubernetes.enabled=false", "spring.cloud.kubernetes.discovery.enabled=false",
             "kdiscovery.initial-wait-timeout=5s")
         .properties(properties)
@@ -121,8 +138,8 @@ class SpringCloudKubernetesParityTest {
 
   @Test
   void notReadyPodsAreListedOnlyWhenAskedFor() {
-    cluster.service("default", "starting").port("http", 80, 8080).pods("127.0.0.61").notReadyPod("127.0.0.62")
-        .create();
+    given(c -> c.service("default", "starting").port("http", 80, 8080).pods("127.0.0.61").notReadyPod("127.0.0.62")
+        .create());
     try (ConfigurableApplicationContext app = app()) {
       assertThat(hosts(app.getBean(DiscoveryClient.class).getInstances("starting"))).containsExactly("127.0.0.61");
     }
@@ -134,7 +151,7 @@ class SpringCloudKubernetesParityTest {
 
   @Test
   void anExternalNameServiceIsOneInstanceWhenIncluded() {
-    cluster.service("default", "payments").label("vendor", "acme").externalName("payments.example.com").create();
+    given(c -> c.service("default", "payments").label("vendor", "acme").externalName("payments.example.com").create());
     try (ConfigurableApplicationContext app = app()) {
       DiscoveryClient discovery = app.getBean(DiscoveryClient.class);
       assertThat(discovery.getInstances("payments")).isEmpty();
@@ -155,8 +172,8 @@ class SpringCloudKubernetesParityTest {
 
   @Test
   void theInstanceCarriesSpringCloudKubernetesMetadataAndKeepsTheServicesOwnKeys() {
-    cluster.service("default", "meta").label("namespace", "a").label("team", "shop").annotation("owner", "ops")
-        .port("http", 80, 8080).port("admin", 81, 8081).pods("127.0.0.71").create();
+    given(c -> c.service("default", "meta").label("namespace", "a").label("team", "shop").annotation("owner", "ops")
+        .port("http", 80, 8080).port("admin", 81, 8081).pods("127.0.0.71").create());
     try (ConfigurableApplicationContext app = app()) {
       ServiceInstance instance = app.getBean(DiscoveryClient.class).getInstances("meta").get(0);
       assertThat(instance.getMetadata())
@@ -189,9 +206,9 @@ class SpringCloudKubernetesParityTest {
 
   @Test
   void securityAndThePrimaryPortFollowSpringCloudKubernetes() {
-    cluster.service("default", "labelled").label("primary-port-name", "admin").label("secured", "true")
-        .port("http", 80, 8080).port("admin", 81, 8081).pods("127.0.0.81").create();
-    cluster.service("default", "tls").port("api", 443, 8443).pods("127.0.0.82").create();
+    given(c -> c.service("default", "labelled").label("primary-port-name", "admin").label("secured", "true")
+        .port("http", 80, 8080).port("admin", 81, 8081).pods("127.0.0.81").create());
+    given(c -> c.service("default", "tls").port("api", 443, 8443).pods("127.0.0.82").create());
     try (ConfigurableApplicationContext app = app("kdiscovery.port-name=http")) {
       DiscoveryClient discovery = app.getBean(DiscoveryClient.class);
       ServiceInstance labelled = discovery.getInstances("labelled").get(0);
@@ -219,12 +236,7 @@ class SpringCloudKubernetesParityTest {
   @Test
   void aHeartbeatIsPublishedWhenServicesOrEndpointsChange() {
     List<HeartbeatEvent> beats = new CopyOnWriteArrayList<>();
-    try (ConfigurableApplicationContext app = new SpringApplicationBuilder(WebApplication.class)
-        .web(WebApplicationType.NONE)
-        .initializers(context -> context.getBeanFactory().registerSingleton("kubernetesClient", api.client()))
-        .listeners((ApplicationListener<HeartbeatEvent>) beats::add)
-        .properties("spring.cloud.kubernetes.enabled=false", "spring.cloud.kubernetes.discovery.enabled=false")
-        .run()) {
+    try (ConfigurableApplicationContext app = app(beats::add)) {
       DiscoveryClient discovery = app.getBean(DiscoveryClient.class);
       discovery.getInstances("web");
       await().atMost(WAIT).until(() -> !beats.isEmpty());

@@ -150,6 +150,27 @@ class SpringCloudKubernetesParityTest {
   }
 
   @Test
+  void instancesFollowTheModelsOneUsableRule() {
+    // publishNotReadyAddresses: a terminating pod may say ready=true while serving=false
+    given(c -> c.service("default", "rolling").port("http", 80, 8080)
+        .pod("127.0.0.65", true, true, false)      // in service
+        .pod("127.0.0.66", true, false, true)      // ready but not serving: terminating
+        .pod("127.0.0.67", false, true, true)      // serving while terminating: the fallback only
+        .pod("127.0.0.68", false, false, false)    // starting
+        .create());
+    given(c -> c.service("default", "draining").port("http", 80, 8080)
+        .pod("127.0.0.75", true, false, true)
+        .pod("127.0.0.76", false, true, true)
+        .create());
+    try (ConfigurableApplicationContext app = app()) {
+      DiscoveryClient discovery = app.getBean(DiscoveryClient.class);
+      assertThat(hosts(discovery.getInstances("rolling"))).containsExactly("127.0.0.65");
+      // nothing in service: the pods serving while terminating, never the one that stopped serving
+      assertThat(hosts(discovery.getInstances("draining"))).containsExactly("127.0.0.76");
+    }
+  }
+
+  @Test
   void anExternalNameServiceIsOneInstanceWhenIncluded() {
     given(c -> c.service("default", "payments").label("vendor", "acme").externalName("payments.example.com").create());
     try (ConfigurableApplicationContext app = app()) {

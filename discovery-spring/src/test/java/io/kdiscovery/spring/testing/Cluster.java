@@ -34,7 +34,7 @@ public final class Cluster {
     private final Map<String, String> annotations = new LinkedHashMap<>();
     private final List<int[]> ports = new java.util.ArrayList<>();
     private final List<String> portNames = new java.util.ArrayList<>();
-    private final Map<String, Boolean> pods = new LinkedHashMap<>();
+    private final Map<String, Boolean[]> pods = new LinkedHashMap<>();
     private String externalName;
 
     private ServiceSpec(String namespace, String name) {
@@ -62,14 +62,20 @@ public final class Cluster {
     /** Ready pods at these addresses. */
     public ServiceSpec pods(String... ips) {
       for (String ip : ips) {
-        pods.put(ip, true);
+        pods.put(ip, new Boolean[] {true, true, false});
       }
       return this;
     }
 
     /** A pod that is not ready (starting: serving false). */
     public ServiceSpec notReadyPod(String ip) {
-      pods.put(ip, false);
+      pods.put(ip, new Boolean[] {false, false, false});
+      return this;
+    }
+
+    /** A pod with exactly these EndpointSlice conditions (null: unset). */
+    public ServiceSpec pod(String ip, Boolean ready, Boolean serving, Boolean terminating) {
+      pods.put(ip, new Boolean[] {ready, serving, terminating});
       return this;
     }
 
@@ -99,10 +105,10 @@ public final class Cluster {
         slice.addNewPort().withName(portNames.get(i)).withPort(ports.get(i)[1]).withProtocol("TCP").endPort();
       }
       int n = 0;
-      for (Map.Entry<String, Boolean> pod : pods.entrySet()) {
-        boolean ready = pod.getValue();
+      for (Map.Entry<String, Boolean[]> pod : pods.entrySet()) {
+        Boolean[] c = pod.getValue();
         slice.addToEndpoints(new EndpointBuilder().withAddresses(pod.getKey())
-            .withNewConditions().withReady(ready).withServing(ready).withTerminating(false).endConditions()
+            .withNewConditions().withReady(c[0]).withServing(c[1]).withTerminating(c[2]).endConditions()
             .withNewTargetRef().withKind("Pod").withName(name + "-" + (++n)).withNamespace(namespace)
             .withUid(namespace + "-" + name + "-uid-" + n).endTargetRef()
             .build());

@@ -100,7 +100,7 @@ public class KDiscoveryAutoConfiguration {
     ServiceCatalogWatch catalog = new ServiceCatalogWatch(discovery, url, properties.isAllNamespaces(), namespaces,
         properties.getServiceLabels(), properties.getInitialWaitTimeout(), Ticker.system(),
         beat == null ? () -> {} : beat::changed);
-    catalog.start();
+    catalog.start(); // a source without Services leaves it closed: lookups then go by port name
     return catalog;
   }
 
@@ -109,8 +109,9 @@ public class KDiscoveryAutoConfiguration {
   ServiceDirectory kdiscoveryServiceDirectory(KDiscovery discovery, KDiscoveryProperties properties,
       ObjectProvider<ServiceCatalogWatch> catalog, ObjectProvider<KDiscoveryHeartbeat> heartbeat,
       Environment environment) {
+    ServiceCatalogWatch services = properties.getSource() == SourceType.DNS ? null : catalog.getIfAvailable();
     ServiceDirectory directory = new ServiceDirectory(discovery,
-        properties.getSource() == SourceType.DNS ? null : catalog.getIfAvailable(), properties,
+        services != null && services.isOpen() ? services : null, properties,
         perServiceSettings(properties, environment), Ticker.system());
     KDiscoveryHeartbeat beat = heartbeat.getIfAvailable();
     if (beat != null) {

@@ -43,6 +43,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class ServiceCatalogWatch implements AutoCloseable {
 
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ServiceCatalogWatch.class);
+
   /** The key of the catalog of every namespace. */
   private static final String ALL = "*";
 
@@ -74,9 +76,25 @@ final class ServiceCatalogWatch implements AutoCloseable {
     this.onChange = onChange;
   }
 
-  /** Opens the selection's catalogs without waiting for them. */
-  void start() {
-    selection();
+  /**
+   * Opens the selection's catalogs without waiting for them; false when the application's
+   * {@code KDiscovery} takes endpoints from a source that lists no Services (DNS, a custom source).
+   */
+  boolean start() {
+    try {
+      selection();
+      return true;
+    } catch (IllegalStateException e) {
+      log.info("kdiscovery lists no Services: {}; service ids are looked up as {}:<port-name>", e.getMessage(),
+          "<service>.<namespace>");
+      close();
+      return false;
+    }
+  }
+
+  /** Whether the catalog is in use: started on a source that lists Services, and not closed. */
+  boolean isOpen() {
+    return !closed;
   }
 
   /** The API server's URL, for messages. */

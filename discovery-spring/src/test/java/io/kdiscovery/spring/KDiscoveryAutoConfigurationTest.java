@@ -293,6 +293,21 @@ class KDiscoveryAutoConfigurationTest {
     });
   }
 
+  @Test
+  void anApplicationsKDiscoveryOnASourceWithoutServicesStillStarts() {
+    runner.withUserConfiguration(DnsDiscovery.class).run(context -> {
+      assertThat(context).hasNotFailed().hasSingleBean(KDiscoveryDiscoveryClient.class);
+      assertThat(context.getBean(KDiscoveryDiscoveryClient.class).getServices()).isEmpty();
+    });
+  }
+
+  static class DnsDiscovery {
+    @Bean(destroyMethod = "close")
+    KDiscovery dnsKDiscovery() {
+      return KDiscovery.builder().sourceType(io.kdiscovery.SourceType.DNS).namespace("default").build();
+    }
+  }
+
   @Configuration(proxyBeanMethods = false)
   static class UserBeans {
 

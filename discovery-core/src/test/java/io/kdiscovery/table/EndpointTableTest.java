@@ -9,6 +9,7 @@ import io.kdiscovery.model.ServiceInfo;
 import io.kdiscovery.model.ServiceKey;
 import io.kdiscovery.model.ServiceSnapshot;
 import io.kdiscovery.source.SourceState;
+import io.kdiscovery.testing.FakeScheduler;
 import io.kdiscovery.testing.RecordingListener;
 import java.time.Clock;
 import java.time.Duration;
@@ -58,23 +59,34 @@ class EndpointTableTest {
 
   @Test
   void anIdleTimeoutKeepsTheWatchForAHandleReopenedInTime() {
+    FakeScheduler scheduler = new FakeScheduler();
     table.close();
-    table = EndpointTable.builder(source).idleTimeout(Duration.ofSeconds(30)).build();
+    table = EndpointTable.builder(source).idleTimeout(Duration.ofSeconds(30)).scheduler(scheduler).build();
     table.open(HOSTNAMES).close();
+    scheduler.advance(Duration.ofSeconds(29));
     ServiceHandle reopened = table.open(HOSTNAMES);
+    scheduler.advance(Duration.ofMinutes(5)); // the stop was cancelled: nothing falls due
     await().atMost(WAIT).until(() -> source.watching(HOSTNAMES));
 
     assertThat(source.watchesStarted).hasValue(1);
     assertThat(source.closedWatches).isEmpty();
+    assertThat(table.services()).hasSize(1);
     reopened.close();
   }
 
   @Test
-  void anIdleTimeoutStopsTheWatchOnceItRunsOut() {
+  void anIdleTimeoutStopsTheWatchExactlyWhenItRunsOut() {
+    FakeScheduler scheduler = new FakeScheduler();
     table.close();
-    table = EndpointTable.builder(source).idleTimeout(Duration.ofMillis(100)).build();
+    table = EndpointTable.builder(source).idleTimeout(Duration.ofSeconds(30)).scheduler(scheduler).build();
     table.open(HOSTNAMES).close();
+    await().atMost(WAIT).until(() -> source.watching(HOSTNAMES));
 
+    scheduler.advance(Duration.ofSeconds(29));
+    assertThat(table.services()).hasSize(1);
+    assertThat(source.closedWatches).isEmpty();
+
+    scheduler.advance(Duration.ofSeconds(1));
     await().atMost(WAIT).until(() -> source.closedWatches.contains(HOSTNAMES));
     assertThat(table.services()).isEmpty();
   }

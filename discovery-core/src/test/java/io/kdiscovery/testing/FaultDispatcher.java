@@ -52,8 +52,62 @@ public final class FaultDispatcher extends Dispatcher {
     if (!"GET".equals(request.getMethod()) && response.code() < 300) {
       lastWriteAcceptedNanos = arrived;
     }
+    if (response.getWebSocketListener() != null) {
+      response.withWebSocketUpgrade(new ClosingOffTheEventLoop(response.getWebSocketListener()));
+    }
     return response;
   }
+
+  /**
+   * fabric8's CRUD watch listener waits (up to a minute) for its send executor when a watch closes,
+   * on the mock server's only event loop, while that executor may wait for the event loop: a client
+   * that closes watches quickly (the leak tests do, by the hundred) would freeze the whole server. So
+   * the close is handed to a thread of its own; everything else goes straight through.
+   */
+  private static final class ClosingOffTheEventLoop extends WebSocketListener {
+    private final WebSocketListener delegate;
+
+    ClosingOffTheEventLoop(WebSocketListener delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public void onBeforeAccept(WebSocket webSocket, Response response) {
+      delegate.onBeforeAccept(webSocket, response);
+    }
+
+    @Override
+    public void onOpen(WebSocket webSocket, Response response) {
+      delegate.onOpen(webSocket, response);
+    }
+
+    @Override
+    public void onMessage(WebSocket webSocket, String text) {
+      delegate.onMessage(webSocket, text);
+    }
+
+    @Override
+    public void onClosing(WebSocket webSocket, int code, String reason) {
+      CLOSER.execute(() -> delegate.onClosing(webSocket, code, reason));
+    }
+
+    @Override
+    public void onClosed(WebSocket webSocket, int code, String reason) {
+      CLOSER.execute(() -> delegate.onClosed(webSocket, code, reason));
+    }
+
+    @Override
+    public void onFailure(WebSocket webSocket, Throwable error, Response response) {
+      CLOSER.execute(() -> delegate.onFailure(webSocket, error, response));
+    }
+  }
+
+  private static final java.util.concurrent.ExecutorService CLOSER = java.util.concurrent.Executors.newCachedThreadPool(
+      task -> {
+        Thread thread = new Thread(task, "mock-api-server-watch-close");
+        thread.setDaemon(true);
+        return thread;
+      });
 
   /**
    * How many watches the server holds open now, counted on the server side (the CRUD dispatcher's

@@ -44,7 +44,7 @@ final class Failures {
     if (root instanceof EOFException) {
       return "the connection was closed: " + message;
     }
-    if (root.getClass().getName().startsWith("com.fasterxml.jackson")) {
+    if (root.getClass().getName().contains(".jackson.")) { // Jackson 2 or 3, whichever fabric8 brings
       return "invalid JSON from the API server: " + message;
     }
     String outer = firstLine(error.getMessage());

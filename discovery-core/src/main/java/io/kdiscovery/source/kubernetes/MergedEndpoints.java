@@ -32,7 +32,10 @@ final class MergedEndpoints {
   private final Map<String, Merged> byHostPort = new HashMap<>();
   private final TreeSet<Merged> ordered = new TreeSet<>(ORDER);
   private List<Endpoint> published = List.of();
+  private Merged[] order = new Merged[0]; // the merged records in published order, while not structural
+  private final List<Merged> rechosen = new ArrayList<>(); // records whose best changed in place
   private boolean dirty;
+  private boolean structural; // an address was added or removed: the order must be walked again
 
   /** Replaces what {@code source} contributes; returns whether the merged endpoints changed. */
   boolean put(String source, List<Endpoint> endpoints) {
@@ -41,13 +44,14 @@ final class MergedEndpoints {
       return false; // the slice changed elsewhere (another port, a label): nothing to do here
     }
     boolean changed = false;
+    // New records first, then the old ones out: an address the slice keeps never leaves the order.
+    for (Endpoint e : endpoints) {
+      changed |= contribute(source, e);
+    }
     if (previous != null) {
       for (Endpoint e : previous) {
         changed |= withdraw(source, e);
       }
-    }
-    for (Endpoint e : endpoints) {
-      changed |= contribute(source, e);
     }
     if (endpoints.isEmpty()) {
       bySource.remove(source);
@@ -74,10 +78,12 @@ final class MergedEndpoints {
   void clear() {
     if (!byHostPort.isEmpty()) {
       dirty = true;
+      structural = true;
     }
     bySource.clear();
     byHostPort.clear();
     ordered.clear();
+    rechosen.clear();
   }
 
   /** The sources with a contribution now. */
@@ -91,15 +97,30 @@ final class MergedEndpoints {
 
   /** The merged endpoints, sorted; the same instance until the next change. */
   List<Endpoint> endpoints() {
-    if (dirty) {
-      Endpoint[] array = new Endpoint[ordered.size()];
-      int i = 0;
-      for (Merged m : ordered) {
-        array[i++] = m.best;
-      }
-      published = List.of(array);
-      dirty = false;
+    if (!dirty) {
+      return published;
     }
+    Endpoint[] array;
+    if (structural) {
+      order = ordered.toArray(new Merged[0]);
+      array = new Endpoint[order.length];
+      for (int i = 0; i < order.length; i++) {
+        array[i] = order[i].best;
+      }
+    } else {
+      // Only some records changed in place (a pod turned ready, say): copy and patch, O(n) memcpy.
+      array = published.toArray(new Endpoint[0]);
+      for (Merged m : rechosen) {
+        int i = Arrays.binarySearch(order, m, ORDER);
+        if (i >= 0) {
+          array[i] = m.best;
+        }
+      }
+    }
+    published = List.of(array);
+    rechosen.clear();
+    dirty = false;
+    structural = false;
     return published;
   }
 
@@ -111,11 +132,20 @@ final class MergedEndpoints {
       merged.records.add(e);
       byHostPort.put(e.hostPort(), merged);
       ordered.add(merged);
+      structural = true;
       return true;
     }
     merged.sources.add(source);
     merged.records.add(e);
-    return merged.chooseBest();
+    return rechoose(merged);
+  }
+
+  private boolean rechoose(Merged merged) {
+    if (merged.chooseBest()) {
+      rechosen.add(merged);
+      return true;
+    }
+    return false;
   }
 
   private boolean withdraw(String source, Endpoint e) {
@@ -133,9 +163,10 @@ final class MergedEndpoints {
     if (merged.records.isEmpty()) {
       byHostPort.remove(e.hostPort());
       ordered.remove(merged);
+      structural = true;
       return true;
     }
-    return merged.chooseBest();
+    return rechoose(merged);
   }
 
   /** One address and port, with every record of it and the best one. */

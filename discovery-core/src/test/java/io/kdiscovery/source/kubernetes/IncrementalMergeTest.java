@@ -1,0 +1,98 @@
+package io.kdiscovery.source.kubernetes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import io.kdiscovery.model.Endpoint;
+import io.kdiscovery.model.ServiceInfo;
+import io.kdiscovery.model.ServiceKey;
+import io.kdiscovery.model.ServicePort;
+import io.kdiscovery.source.EndpointSource;
+import io.kdiscovery.source.SourceState;
+import io.kdiscovery.testing.Hostnames;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The incremental path (one slice re-translated, merged into the port's set) always yields what a
+ * full translation of every slice yields, and does no work for a slice it has seen already.
+ */
+class IncrementalMergeTest {
+
+  private static final ServiceKey KEY = ServiceKey.of("default", "hostnames", 80);
+  private static final ServiceInfo INFO = new ServiceInfo(ServiceInfo.Type.CLUSTER_IP, ServiceInfo.SessionAffinity.NONE,
+      ServiceInfo.DEFAULT_AFFINITY_TIMEOUT, ServiceInfo.TrafficDistribution.NONE, false,
+      List.of(new ServicePort("default", 80, "9376", "TCP", null)), Map.of(), null);
+
+  private final List<SourceState> states = new ArrayList<>();
+  private final PortView view = new PortView(KEY, new EndpointSource.Listener() {
+    @Override
+    public void onState(SourceState state) {
+      states.add(state);
+    }
+
+    @Override
+    public void onFailure(String reason, Throwable cause) {
+      throw new AssertionError(reason, cause);
+    }
+  }, null, new OnceLog(LoggerFactory.getLogger(IncrementalMergeTest.class)));
+
+  @Test
+  void aThousandRandomSliceChangesAlwaysMergeToWhatAFullTranslationGives() {
+    Random random = new Random(42);
+    Map<String, EndpointSlice> slices = new HashMap<>();
+    view.syncSlices(INFO, slices);
+    int version = 0;
+    for (int step = 0; step < 1000; step++) {
+      String name = "slice-" + random.nextInt(12);
+      if (random.nextInt(5) == 0) {
+        slices.remove(name);
+        view.sliceRemoved("default/" + name);
+      } else {
+        Hostnames.SliceBuilder builder = Hostnames.slice(name);
+        int count = random.nextInt(6);
+        for (int i = 0; i < count; i++) {
+          // A small address space, so that slices share addresses (a pod moving between slices).
+          String ip = "10.0.0." + random.nextInt(30);
+          switch (random.nextInt(3)) {
+            case 0 -> builder.ready("pod-" + ip, ip);
+            case 1 -> builder.notReady("pod-" + ip, ip);
+            default -> builder.terminating("pod-" + ip, ip);
+          }
+        }
+        EndpointSlice slice = new EndpointSliceBuilder(builder.build()).editMetadata()
+            .withResourceVersion(Integer.toString(++version)).endMetadata().build();
+        slices.put(name, slice);
+        view.sliceChanged("default/" + name, slice);
+      }
+      view.publish(INFO, true, null, null);
+      List<Endpoint> full = EndpointTranslator.fromSlices(slices.values(), PortMatch.resolve(KEY, INFO,
+          new OnceLog(LoggerFactory.getLogger(IncrementalMergeTest.class))), new OnceLog(LoggerFactory.getLogger(
+          IncrementalMergeTest.class)));
+      List<Endpoint> incremental = states.isEmpty() ? List.of() : states.get(states.size() - 1).endpoints();
+      assertThat(incremental).as("step %d", step).containsExactlyElementsOf(full);
+    }
+  }
+
+  @Test
+  void aSliceSeenAlreadyCostsNothingAndAnUnchangedPortIsNotPublishedAgain() {
+    EndpointSlice slice = new EndpointSliceBuilder(Hostnames.slice("a").ready("p1", "10.0.0.1").build())
+        .editMetadata().withResourceVersion("7").endMetadata().build();
+    view.syncSlices(INFO, Map.of("default/a", slice));
+    view.publish(INFO, true, null, null);
+    List<Endpoint> first = states.get(0).endpoints();
+
+    view.sliceChanged("default/a", slice); // the same resourceVersion again, as after a relist
+    view.publish(INFO, true, null, null);
+
+    assertThat(states).hasSize(1);
+    assertThat(states.get(0).changeTracked()).isTrue();
+    assertThat(first).extracting(Endpoint::address).containsExactly("10.0.0.1");
+  }
+}

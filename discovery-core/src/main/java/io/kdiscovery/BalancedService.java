@@ -7,8 +7,13 @@ import io.kdiscovery.balancing.PickContext;
 import io.kdiscovery.model.ServiceKey;
 import io.kdiscovery.model.ServiceSnapshot;
 import io.kdiscovery.table.ServiceHandle;
+import io.kdiscovery.table.SnapshotTimeoutException;
 import io.kdiscovery.table.Subscription;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A Service port's live table bound to a {@link LoadBalancer}: every new snapshot reaches the
@@ -38,15 +43,21 @@ import java.time.Duration;
  */
 public final class BalancedService implements AutoCloseable {
 
+  private static final long INLINE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
+
   private final ServiceHandle handle;
   private final LoadBalancer balancer;
   private final Subscription subscription;
+  private final CompletableFuture<ServiceSnapshot> firstUpdate = new CompletableFuture<>();
 
   BalancedService(ServiceHandle handle, LoadBalancer balancer) {
     this.handle = handle;
     this.balancer = balancer;
     // The table's serial update context is the balancer's single updater.
-    this.subscription = handle.subscribeInline(balancer::update);
+    this.subscription = handle.subscribeInline(snapshot -> {
+      balancer.update(snapshot);
+      firstUpdate.complete(snapshot);
+    });
   }
 
   public ServiceKey key() {
@@ -59,8 +70,21 @@ public final class BalancedService implements AutoCloseable {
    * @throws io.kdiscovery.table.SnapshotTimeoutException after {@code timeout}
    */
   public ServiceSnapshot awaitSnapshot(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
     handle.awaitSnapshot(timeout); // its timeout says why, with the timeout the caller gave
-    return balancer.snapshot(); // updated inline before the table published: never older
+    // The table has a snapshot. A table may hand a new inline listener the current snapshot a moment
+    // later on its update thread: wait for the balancer's own first update, at least a second.
+    long wait = Math.max(deadline - System.nanoTime(), INLINE_GRACE_NANOS);
+    try {
+      firstUpdate.get(wait, TimeUnit.NANOSECONDS);
+      return balancer.snapshot();
+    } catch (TimeoutException | ExecutionException e) {
+      throw new SnapshotTimeoutException("the table of " + handle.key() + " has a snapshot but its"
+          + " balancer received none within " + timeout + ": is the table's update thread stuck?", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SnapshotTimeoutException("interrupted while waiting for a snapshot of " + handle.key(), e);
+    }
   }
 
   /**

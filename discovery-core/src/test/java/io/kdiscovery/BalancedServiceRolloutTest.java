@@ -142,4 +142,91 @@ class BalancedServiceRolloutTest {
           .hasMessageContaining("hostnames");
     }
   }
+
+  /**
+   * A table may hand a new inline listener the current snapshot a moment later, on its own update
+   * thread (the watch layer's table does): awaitSnapshot waits for the balancer's own first update.
+   */
+  @Test
+  void awaitSnapshotWaitsForTheBalancersOwnFirstUpdateWhenTheTableDeliversItLater() throws Exception {
+    try (io.kdiscovery.table.ServiceHandle real = discovery.open(KEY)) {
+      await().atMost(WAIT).until(() -> source.listener.get() != null);
+      source.listener.get().onState(window(0));
+      real.awaitSnapshot(WAIT);
+      java.util.concurrent.ExecutorService caller = java.util.concurrent.Executors.newSingleThreadExecutor();
+      try {
+        DelayedInlineHandle delayed = new DelayedInlineHandle(real);
+        BalancedService hostnames = new BalancedService(delayed, LoadBalancer.builder().build());
+        java.util.concurrent.CompletableFuture<ServiceSnapshot> awaited =
+            java.util.concurrent.CompletableFuture.supplyAsync(() -> hostnames.awaitSnapshot(WAIT), caller);
+
+        delayed.deliverCurrent(); // the table's update thread gets round to it
+
+        ServiceSnapshot first = awaited.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(first).isNotNull();
+        assertThat(first.version()).isEqualTo(real.snapshot().orElseThrow().version());
+        assertThat(hostnames.pick().endpoint().podName()).startsWith("pod-");
+      } finally {
+        caller.shutdownNow();
+      }
+    }
+  }
+
+  /** A handle whose inline subscription gets the current snapshot only when the test says so. */
+  private static final class DelayedInlineHandle implements io.kdiscovery.table.ServiceHandle {
+    private final io.kdiscovery.table.ServiceHandle real;
+    private final AtomicReference<io.kdiscovery.table.SnapshotListener> inline = new AtomicReference<>();
+
+    DelayedInlineHandle(io.kdiscovery.table.ServiceHandle real) {
+      this.real = real;
+    }
+
+    void deliverCurrent() {
+      inline.get().onSnapshot(real.snapshot().orElseThrow());
+    }
+
+    @Override
+    public ServiceKey key() {
+      return real.key();
+    }
+
+    @Override
+    public java.util.Optional<ServiceSnapshot> snapshot() {
+      return real.snapshot();
+    }
+
+    @Override
+    public ServiceSnapshot awaitSnapshot(Duration timeout) {
+      return real.awaitSnapshot(timeout);
+    }
+
+    @Override
+    public java.util.concurrent.CompletableFuture<ServiceSnapshot> firstSnapshot() {
+      return real.firstSnapshot();
+    }
+
+    @Override
+    public Subscription subscribe(io.kdiscovery.table.SnapshotListener listener) {
+      return real.subscribe(listener);
+    }
+
+    @Override
+    public Subscription subscribeInline(io.kdiscovery.table.SnapshotListener listener) {
+      inline.set(listener);
+      return () -> inline.set(null);
+    }
+
+    @Override
+    public io.kdiscovery.table.SourceStatus status() {
+      return real.status();
+    }
+
+    @Override
+    public long reconnects() {
+      return real.reconnects();
+    }
+
+    @Override
+    public void close() {}
+  }
 }

@@ -17,15 +17,18 @@ import java.util.Objects;
  * <p>Thread-safe. {@link #pick} may be called from any number of threads at once; it takes no lock and
  * the plain call {@code pick(PickContext.none())}, or a pick with a reused context, allocates nothing
  * (sticky affinity allocates when a key is new or moves). {@link #update} is meant to be called from one serial thread (the
- * endpoint table's); concurrent calls are serialized. Each update rebuilds an immutable picker and
- * publishes it at once, so a pick sees either the old snapshot or the new one, never a mix; what the
- * balancer learns about each endpoint (requests in flight, failures, ejection, latency) is kept across
- * updates for every endpoint that stays.
+ * endpoint table's); concurrent calls are serialized. Each update makes the next immutable picker from
+ * the previous one, in time proportional to the change (groups and hashing tables that did not change
+ * are kept), and publishes it at once, so a pick sees either the old snapshot or the new one, never a
+ * mix; what the balancer learns about each endpoint (requests in flight, failures, ejection, latency)
+ * is kept across updates for every endpoint that stays.
  *
  * <p>What a pick honours, in this order:
  * <ol>
- *   <li>only usable endpoints: the ready ones; when none is ready, the ones serving while terminating
- *       (kube-proxy's terminating fallback); never one that is not serving;
+ *   <li>only usable endpoints ({@link io.kdiscovery.model.ServiceSnapshot#usableEndpoints()}, the one
+ *       {@link io.kdiscovery.model.Usability} rule): ready, serving and not terminating; when there is
+ *       none, the ones serving while terminating (kube-proxy's terminating fallback); never one that is
+ *       not serving;
  *   <li>sticky affinity, when on ({@link Affinity}; automatic for a {@code ClientIP} Service);
  *   <li>topology: the endpoints of the caller's zone or node when the Service asks for it and enough of
  *       them exist (see {@link Builder#localZone});

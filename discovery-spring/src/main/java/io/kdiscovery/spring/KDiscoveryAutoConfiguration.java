@@ -54,7 +54,8 @@ public class KDiscoveryAutoConfiguration {
   @Bean(destroyMethod = "close")
   @ConditionalOnMissingBean
   KDiscovery kdiscovery(KDiscoveryProperties properties, ObjectProvider<KubernetesClient> client) {
-    KDiscovery.Builder builder = KDiscovery.builder().sourceType(properties.getSource());
+    KDiscovery.Builder builder = KDiscovery.builder().sourceType(properties.getSource())
+        .watchScope(properties.getWatchScope());
     if (properties.getNamespace() != null && !properties.getNamespace().isBlank()) {
       builder.namespace(properties.getNamespace());
     }

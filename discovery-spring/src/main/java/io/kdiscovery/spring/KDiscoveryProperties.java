@@ -41,6 +41,14 @@ public class KDiscoveryProperties {
    */
   private SourceType source = SourceType.KUBERNETES;
 
+  /**
+   * What the Kubernetes source watches for the Services looked up: service (a watch of each Service and
+   * of its EndpointSlices), namespace (one watch of all Services and one of all EndpointSlices per
+   * namespace, however many Services are called; shared with the Service list) or cluster (the same
+   * for the whole cluster; needs cluster-wide read access).
+   */
+  private io.kdiscovery.WatchScope watchScope = io.kdiscovery.WatchScope.SERVICE;
+
   /** The cluster's DNS domain, for the DNS source. */
   private String clusterDomain = "cluster.local";
 
@@ -173,6 +181,14 @@ public class KDiscoveryProperties {
 
   public void setSource(SourceType source) {
     this.source = source;
+  }
+
+  public io.kdiscovery.WatchScope getWatchScope() {
+    return watchScope;
+  }
+
+  public void setWatchScope(io.kdiscovery.WatchScope watchScope) {
+    this.watchScope = watchScope;
   }
 
   public String getClusterDomain() {

@@ -110,6 +110,16 @@ class SpringCloudKubernetesParityTest {
   }
 
   @Test
+  void theNamespaceWatchScopeServesTheSameInstances() {
+    try (ConfigurableApplicationContext app = app("kdiscovery.namespaces=default,shop", "kdiscovery.watch-scope=namespace")) {
+      assertThat(app.getBean(io.kdiscovery.KDiscovery.class).watchScope()).isEqualTo(io.kdiscovery.WatchScope.NAMESPACE);
+      DiscoveryClient discovery = app.getBean(DiscoveryClient.class);
+      assertThat(hosts(discovery.getInstances("web"))).containsExactly("127.0.0.31", "127.0.0.32", "127.0.0.41");
+      assertThat(discovery.getServices()).containsExactly("cart", "web");
+    }
+  }
+
+  @Test
   void allNamespacesSearchesTheWholeCluster() {
     try (ConfigurableApplicationContext app = app("kdiscovery.all-namespaces=true")) {
       DiscoveryClient discovery = app.getBean(DiscoveryClient.class);

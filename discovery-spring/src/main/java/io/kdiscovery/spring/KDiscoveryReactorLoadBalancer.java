@@ -8,12 +8,7 @@ import io.kdiscovery.table.SnapshotTimeoutException;
 import io.kdiscovery.model.Endpoint;
 import io.kdiscovery.model.ServiceSnapshot;
 import java.time.Duration;
-import io.kdiscovery.table.Subscription;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -90,37 +85,13 @@ public final class KDiscoveryReactorLoadBalancer implements ReactorServiceInstan
         throw opened.unavailable(null);
       }
       try {
-        balanced.awaitSnapshot(remaining);
-        awaitBalancerUpdate(opened, balanced, opened.remainingWait());
+        balanced.awaitSnapshot(remaining); // returns once the balancer itself holds the snapshot
       } catch (SnapshotTimeoutException e) {
         throw opened.unavailable(e);
       }
     }
     entry = opened;
     return pick(opened, balanced, request);
-  }
-
-  /**
-   * Waits until the balancer holds a snapshot. The table hands a new inline listener its current
-   * snapshot in the table's update context, after this call may have seen it through the handle; an
-   * inline listener of our own, registered after the balancer's, runs after the balancer's update.
-   */
-  private static void awaitBalancerUpdate(ServiceDirectory.Entry entry, BalancedService balanced, Duration timeout) {
-    if (balanced.balancer().snapshot() != null) {
-      return;
-    }
-    CompletableFuture<Void> updated = new CompletableFuture<>();
-    Subscription after = entry.handle().subscribeInline(snapshot -> updated.complete(null));
-    try {
-      updated.get(Math.max(0, timeout.toNanos()), TimeUnit.NANOSECONDS);
-    } catch (TimeoutException | ExecutionException e) {
-      throw entry.unavailable(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw entry.unavailable(e);
-    } finally {
-      after.close();
-    }
   }
 
   private Response<ServiceInstance> pick(ServiceDirectory.Entry current, BalancedService balanced, Request<?> request) {

@@ -143,6 +143,7 @@ final class DemoStack implements AutoCloseable {
     if (load != null) {
       load.close();
     }
+    view.freeze();
     tableListener.close();
     for (int i = opened.size() - 1; i >= 0; i--) {
       try {

@@ -34,6 +34,13 @@ public final class EmbeddedCluster implements AutoCloseable {
 
   public static final String NAMESPACE = "default";
 
+  /** The mock logs every request through java.util.logging; held, as that API keeps loggers weakly. */
+  private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
+  static {
+    MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
+  }
+
   private final ApiServerDispatcher dispatcher = new ApiServerDispatcher();
   private final KubernetesMockServer server = new KubernetesMockServer(
       new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);

@@ -41,7 +41,6 @@ public final class HostnamesDemo {
   }
 
   public static void main(String[] args) {
-    quietEmbeddedServerLog();
     DemoOptions options;
     try {
       options = DemoOptions.parse(args);
@@ -148,6 +147,11 @@ public final class HostnamesDemo {
         stack.load.start();
       }
       awaitStop();
+      if (stack.load != null) {
+        TrafficStats.Counts c = stack.stats.counts();
+        view.result("sent " + c.requests() + " requests: " + c.answered().size() + " pods answered " + c.answered()
+            + ", " + c.failures() + " failed, " + c.noEndpoint() + " refused (no endpoints)");
+      }
     }
     return 0;
   }
@@ -175,12 +179,4 @@ public final class HostnamesDemo {
   private static String heading(String where) {
     return "kdiscovery demo: Service hostnames, " + where;
   }
-
-  /** The embedded server logs every request through java.util.logging; the view has the story. */
-  static void quietEmbeddedServerLog() {
-    QUIET.setLevel(java.util.logging.Level.WARNING);
-  }
-
-  /** Held: java.util.logging keeps loggers weakly, and a collected one forgets its level. */
-  private static final java.util.logging.Logger QUIET = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
 }

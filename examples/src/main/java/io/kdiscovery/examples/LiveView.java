@@ -36,7 +36,8 @@ final class LiveView implements AutoCloseable {
   private static final String HOME = "\033[H";
   private static final String CLEAR_LINE = "\033[K";
   private static final String CLEAR_BELOW = "\033[J";
-  private static final int EVENTS_SHOWN = 8;
+  private static final int EVENTS_SHOWN = 6;
+  private static final int CHAPTER_LINES_SHOWN = 10;
 
   private final PrintStream out;
   private final boolean ansi;
@@ -133,10 +134,13 @@ final class LiveView implements AutoCloseable {
     }
   }
 
-  /** Draws the final screen once more and stops redrawing. */
-  @Override
-  public void close() {
-    if (redraws != null) {
+  /**
+   * Draws the final screen and stops redrawing, while what it shows is still open; on a terminal the
+   * whole story (every chapter and result) is then printed below it, since the screen shows only the
+   * latest lines.
+   */
+  void freeze() {
+    if (redraws != null && !redraws.isShutdown()) {
       redraws.shutdownNow();
       try {
         redraws.awaitTermination(2, TimeUnit.SECONDS);
@@ -144,7 +148,17 @@ final class LiveView implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
       redraw();
+      synchronized (this) {
+        out.println();
+        chapters.forEach(out::println);
+        balancer = null;
+      }
     }
+  }
+
+  @Override
+  public void close() {
+    freeze();
   }
 
   private synchronized void redraw() {
@@ -152,11 +166,13 @@ final class LiveView implements AutoCloseable {
     line(s, heading);
     line(s, chapter.isEmpty() ? "" : "chapter: " + chapter);
     line(s, "");
-    if (balancer != null) {
-      table(s);
+    if (balancer == null) {
+      return; // frozen: what it showed is closed
     }
+    table(s);
     line(s, "");
-    for (String c : chapters) {
+    // The latest lines only, so the screen fits a terminal and redraws in place.
+    for (String c : chapters.subList(Math.max(0, chapters.size() - CHAPTER_LINES_SHOWN), chapters.size())) {
       line(s, c);
     }
     line(s, "");

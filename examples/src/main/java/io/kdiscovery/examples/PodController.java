@@ -109,6 +109,7 @@ final class PodController implements AutoCloseable {
   private final List<Watch> watches = new ArrayList<>();
   private int replicas;
   private String templateHash;
+  private final Map<String, String> sliceVersions = new LinkedHashMap<>();
   private int slicesPublished;
   private boolean waitingForAddress;
   private volatile boolean closed;
@@ -391,10 +392,21 @@ final class PodController implements AutoCloseable {
     List<EndpointSlice> slices = SlicePlan.slices(namespace, service, portName, podPort, states);
     clock.mark(SlicePlan.signature(states));
     for (EndpointSlice slice : slices) {
-      api.resource(slice).createOr(existing -> existing.update());
+      // The only writer of its slices: one PUT on the version it wrote last, a create the first time.
+      String name = slice.getMetadata().getName();
+      String version = sliceVersions.get(name);
+      EndpointSlice written;
+      if (version == null) {
+        written = api.resource(slice).createOr(existing -> existing.update());
+      } else {
+        slice.getMetadata().setResourceVersion(version);
+        written = api.resource(slice).update();
+      }
+      sliceVersions.put(name, written.getMetadata().getResourceVersion());
     }
     for (int n = slices.size(); n < slicesPublished; n++) {
       api.discovery().v1().endpointSlices().inNamespace(namespace).withName(service + "-" + n).delete();
+      sliceVersions.remove(service + "-" + n);
     }
     slicesPublished = slices.size();
   }

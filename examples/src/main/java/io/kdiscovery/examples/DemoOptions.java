@@ -40,6 +40,7 @@ record DemoOptions(boolean quick, boolean serve, Optional<Path> kubeconfig, Opti
       "  --send                   with --service: also send GET / to the pods, a pick per request",
       "  --duration TIME          with --serve or --service: stop after TIME (500ms, 30s, 5m); default: Ctrl-C",
       "  --plain                  line output even on a terminal (the default when stdout is not one)",
+      "  --example grpc|spring    (first argument) the gRPC or the Spring Boot example instead",
       "  -h, --help               this text");
 
   static DemoOptions parse(String... args) {

@@ -31,7 +31,7 @@ class DemoOptionsTest {
         .contains(Path.of("/tmp/c"));
     assertThat(DemoOptions.parse("-h").help()).isTrue();
     assertThat(DemoOptions.USAGE).contains("--quick", "--serve", "--service", "--kubeconfig", "--send", "--duration",
-        "--plain", "--write-kubeconfig", "--help");
+        "--plain", "--write-kubeconfig", "--example", "--help");
   }
 
   @Test

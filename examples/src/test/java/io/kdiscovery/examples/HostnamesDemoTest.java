@@ -2,10 +2,7 @@ package io.kdiscovery.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -22,17 +19,10 @@ class HostnamesDemoTest {
 
   @Test
   void theQuickDemoShowsEveryChapterHoldAndExitsZero() throws Exception {
-    Path log = dir.resolve("demo.log");
-    Process demo = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), HostnamesDemo.class.getName(), "--quick")
-        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    boolean exited = demo.waitFor(120, TimeUnit.SECONDS);
-    if (!exited) {
-      demo.destroyForcibly();
-    }
-    String output = Files.readString(log, StandardCharsets.UTF_8);
-    assertThat(exited).as("the demo exits by itself; output:%n%s", output).isTrue();
-    assertThat(demo.exitValue()).as("exit code; output:%n%s", output).isZero();
+    ExampleProcess run = ExampleProcess.run(dir, HostnamesDemo.class, 120, "--quick");
+    String output = run.output();
+    assertThat(run.exited()).as("the demo exits by itself; output:%n%s", output).isTrue();
+    assertThat(run.exitCode()).as("exit code; output:%n%s", output).isZero();
 
     assertThat(output).doesNotContain("[FAILED]").contains("every check held")
         .contains("[ok] every pod reached: 3 of 3 pods answered")

@@ -29,7 +29,7 @@ class GrpcHostnamesDemoTest {
     assertThat(run.exitCode()).as(run.output()).isZero();
     assertThat(run.output()).contains("kubernetes:///hostnames.default:80");
 
-    String[] steps = run.output().split("\n== ");
+    String[] steps = ("\n" + run.output()).split("\n== ");
     // round_robin over three ready pods: 100 calls each, give or take where the rotation started.
     assertThat(calls(steps[1])).containsOnlyKeys(POD_1, POD_2, POD_3)
         .allSatisfy((pod, calls) -> assertThat(calls).isBetween(99, 101));

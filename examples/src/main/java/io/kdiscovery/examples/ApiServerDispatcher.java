@@ -30,8 +30,10 @@ import java.util.regex.Pattern;
  * fabric8's CRUD dispatcher with what a real {@code kubectl} needs in front of it: the API discovery
  * documents ({@code /api}, {@code /apis}, one resource list per group version, {@code /version}),
  * which the mock does not serve, and the {@code deployments/scale} subresource that
- * {@code kubectl scale} patches. Every request line is recorded, so a test can assert that a client
- * only read.
+ * {@code kubectl scale} patches; strategic merge patches ({@code kubectl patch}, {@code set image},
+ * {@code rollout restart}) are applied as JSON merge patches, and the kubelet's subresources
+ * ({@code logs}, {@code exec}, …) answer a clear 404. Every request line is recorded, so a test can
+ * assert that a client only read.
  *
  * <p>Thread-safe: the mock server calls {@link #dispatch} from its I/O threads.
  */
@@ -39,6 +41,8 @@ final class ApiServerDispatcher extends Dispatcher {
 
   private static final Pattern SCALE = Pattern.compile(
       "(/apis/apps/v1/namespaces/([^/]+)/deployments/([^/?]+))/scale(\\?.*)?");
+  private static final Pattern KUBELET = Pattern.compile(
+      "/api/v1/namespaces/[^/]+/pods/[^/]+/(log|exec|attach|portforward|proxy)");
   private static final List<String> ALL_VERBS =
       List.of("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch");
 
@@ -60,11 +64,39 @@ final class ApiServerDispatcher extends Dispatcher {
       // kubectl validates against the OpenAPI schema when the server has one, and goes on without.
       return new MockResponse().setResponseCode(404).setBody(status(404, "no OpenAPI schema here"));
     }
+    if (KUBELET.matcher(bare).matches()) {
+      return new MockResponse().setResponseCode(404).setBody(status(404, "the embedded API server has no kubelet:"
+          + " logs, exec, attach and port-forward are not available (each pod is a HostnamePod in the demo's JVM)"));
+    }
     Matcher scale = SCALE.matcher(path);
     if (scale.matches()) {
       return scale(request, scale.group(1));
     }
-    return crud.dispatch(request);
+    String contentType = request.getHeader("Content-Type");
+    if ("PATCH".equals(request.getMethod()) && contentType != null
+        && contentType.startsWith("application/strategic-merge-patch+json")) {
+      // kubectl patch, set image, rollout restart send strategic merge patches, which the mock does
+      // not know; applied as a JSON merge patch, the same for maps (lists are replaced, not merged).
+      return json(crud.dispatch(asMergePatch(request, path, request.getUtf8Body())));
+    }
+    return json(crud.dispatch(request));
+  }
+
+  /**
+   * The mock leaves Content-Type out; kubectl then guesses from its Accept header (protobuf first, for
+   * {@code describe}) and fails to decode. Every answer of the CRUD mock is JSON.
+   */
+  private static MockResponse json(MockResponse response) {
+    if (response.getWebSocketListener() == null && response.header("Content-Type") == null) {
+      response.setHeader("Content-Type", "application/json");
+    }
+    return response;
+  }
+
+  private static RecordedRequest asMergePatch(RecordedRequest request, String path, String body) {
+    return new RecordedRequest(request.getHttpVersion(), HttpMethod.PATCH, path, request.getHeaders().newBuilder()
+        .set("Content-Type", "application/merge-patch+json").build(),
+        new Buffer(body.getBytes(StandardCharsets.UTF_8)));
   }
 
   /** Every request line received so far ({@code METHOD path}), oldest first. */
@@ -95,10 +127,7 @@ final class ApiServerDispatcher extends Dispatcher {
             .getSpec().getReplicas();
         body = "{\"spec\":{\"replicas\":" + replicas + "}}";
       }
-      MockResponse patched = crud.dispatch(new RecordedRequest(request.getHttpVersion(), HttpMethod.PATCH,
-          deploymentPath, request.getHeaders().newBuilder()
-              .set("Content-Type", "application/merge-patch+json").build(),
-          new Buffer(body.getBytes(StandardCharsets.UTF_8))));
+      MockResponse patched = crud.dispatch(asMergePatch(request, deploymentPath, body));
       if (patched.code() >= 300) {
         return patched;
       }

@@ -108,7 +108,7 @@ public final class KDiscoveryInterceptor implements Interceptor, AutoCloseable {
       }
       throw new IOException(url.host() + ": the table of " + key + " was not ready within " + initialWait, e);
     }
-    if (!snapshot.serviceFound() && name.shortForm()) {
+    if (snapshot != null && !snapshot.serviceFound() && name.shortForm()) {
       return chain.proceed(request); // "web" is not a Service here: an ordinary host name
     }
     return send(chain, request, url, attempts(service, request));

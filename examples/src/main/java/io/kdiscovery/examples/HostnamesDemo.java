@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.kdiscovery.model.ServiceKey;
+import io.kdiscovery.table.SnapshotTimeoutException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -143,10 +144,18 @@ public final class HostnamesDemo {
              options.send())) {
       view.chapter("watching " + key + " (never writes to the cluster; Ctrl-C ends)");
       if (stack.load != null) {
-        stack.hostnames.awaitSnapshot(Duration.ofSeconds(30));
-        stack.load.start();
+        Duration wait = options.duration().filter(d -> d.compareTo(Duration.ofSeconds(30)) < 0)
+              .orElse(Duration.ofSeconds(30));
+        try {
+          stack.hostnames.awaitSnapshot(wait);
+          stack.load.start();
+        } catch (SnapshotTimeoutException e) {
+          view.result("no table within " + wait + ", so no request sent: " + e.getMessage());
+        }
       }
       awaitStop();
+      var status = stack.hostnames.handle().status();
+      view.result("source " + status.state() + (status.detail() == null ? "" : ": " + status.detail()));
       if (stack.load != null) {
         TrafficStats.Counts c = stack.stats.counts();
         view.result("sent " + c.requests() + " requests: " + c.answered().size() + " pods answered " + c.answered()

@@ -58,7 +58,9 @@ public final class HostnamesDemo {
     boolean terminal = System.console() != null && !"dumb".equals(System.getenv("TERM"));
     HostnamesDemo demo = new HostnamesDemo(options, System.out, terminal);
     Thread main = Thread.currentThread();
+    java.util.concurrent.atomic.AtomicBoolean interrupted = new java.util.concurrent.atomic.AtomicBoolean();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      interrupted.set(true);
       demo.stop(); // Ctrl-C in --serve or watch mode: close everything before the JVM goes
       try {
         main.join(5000);
@@ -68,8 +70,11 @@ public final class HostnamesDemo {
     }, "demo-shutdown"));
     int code = demo.run();
     System.out.flush();
-    // Every thread the demo started is a daemon and closed; exit with the demo's verdict.
-    System.exit(code);
+    if (!interrupted.get()) {
+      // Every thread the demo started is closed; exit with the demo's verdict. (Not during a Ctrl-C:
+      // System.exit would wait for the shutdown hook, which waits for this thread.)
+      System.exit(code);
+    }
   }
 
   /** Runs the chosen mode; returns the exit code (0: every check held). */

@@ -7,6 +7,7 @@ import io.kdiscovery.balancing.PickContext;
 import io.kdiscovery.model.ServiceKey;
 import io.kdiscovery.model.ServiceSnapshot;
 import io.kdiscovery.table.ServiceHandle;
+import io.kdiscovery.table.SnapshotTimeoutException;
 import io.kdiscovery.table.Subscription;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -16,7 +17,7 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * A Service port's live table bound to a {@link LoadBalancer}: every new snapshot reaches the
- * balancer as soon as the table has it, and each request asks for a pick.
+ * balancer before anyone else can see it, and each request asks for a pick.
  *
  * <pre>{@code
  * try (BalancedService hostnames = discovery.balance("hostnames.default:80", LoadBalancer.builder())) {
@@ -34,8 +35,15 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>Thread-safe: {@link #pick} may be called from any number of threads and follows the balancer's
  * contract (lock-free, allocation-free for the plain call). Closing releases the Service's table.
+ *
+ * <p>The balancer is updated inline, in the table's serial update context ({@link
+ * ServiceHandle#subscribeInline}), before a snapshot is visible through the handle and before any
+ * subscriber receives it: whoever has seen version N of the Service, and picks, picks from N or later,
+ * never from a pod that N took out.
  */
 public final class BalancedService implements AutoCloseable {
+
+  private static final long INLINE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final ServiceHandle handle;
   private final LoadBalancer balancer;
@@ -45,8 +53,8 @@ public final class BalancedService implements AutoCloseable {
   BalancedService(ServiceHandle handle, LoadBalancer balancer) {
     this.handle = handle;
     this.balancer = balancer;
-    // The table delivers one snapshot at a time per subscription: the balancer's single updater.
-    this.subscription = handle.subscribe(snapshot -> {
+    // The table's serial update context is the balancer's single updater.
+    this.subscription = handle.subscribeInline(snapshot -> {
       balancer.update(snapshot);
       firstUpdate.complete(snapshot);
     });
@@ -62,14 +70,20 @@ public final class BalancedService implements AutoCloseable {
    * @throws io.kdiscovery.table.SnapshotTimeoutException after {@code timeout}
    */
   public ServiceSnapshot awaitSnapshot(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    handle.awaitSnapshot(timeout); // its timeout says why, with the timeout the caller gave
+    // The table has a snapshot. A table may hand a new inline listener the current snapshot a moment
+    // later on its update thread: wait for the balancer's own first update, at least a second.
+    long wait = Math.max(deadline - System.nanoTime(), INLINE_GRACE_NANOS);
     try {
-      return firstUpdate.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      firstUpdate.get(wait, TimeUnit.NANOSECONDS);
+      return balancer.snapshot();
     } catch (TimeoutException | ExecutionException e) {
-      handle.awaitSnapshot(Duration.ZERO); // throws the table's timeout, which says why
-      return firstUpdate.join(); // the table had one: the balancer has it the next moment
+      throw new SnapshotTimeoutException("the table of " + handle.key() + " has a snapshot but its"
+          + " balancer received none within " + timeout + ": is the table's update thread stuck?", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while waiting for " + handle.key(), e);
+      throw new SnapshotTimeoutException("interrupted while waiting for a snapshot of " + handle.key(), e);
     }
   }
 

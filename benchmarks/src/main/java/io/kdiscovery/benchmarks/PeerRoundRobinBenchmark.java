@@ -68,6 +68,16 @@ public class PeerRoundRobinBenchmark {
     return pick.endpoint();
   }
 
+  /**
+   * The pick alone, without the completion: Armeria's selector has no completion step, so this is
+   * the like-for-like figure, and the difference to {@link #kdiscoveryRoundRobin} is what feeding
+   * outcomes back (passive health) costs.
+   */
+  @Benchmark
+  public Endpoint kdiscoveryRoundRobinPickOnly() {
+    return kdiscovery.pick().endpoint();
+  }
+
   @Benchmark
   public ServiceInstance springCloudRoundRobin() {
     Response<ServiceInstance> response = springCloud.choose().block();

@@ -16,16 +16,18 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * The cost of one pick plus its completion, as an integration pays it per request. Maglev is measured
- * with a hash key (from 1024 prebuilt contexts, as a caller would reuse them), since without one it is
- * a random pick. Run with {@code -prof gc} to see the bytes allocated per pick.
+ * The cost of one pick plus its completion, as an integration pays it per request, for every policy.
+ * Ring hash and Maglev are measured with a hash key (from 1024 prebuilt contexts, as a caller would
+ * reuse them), since without one they pick at random. Run with {@code -prof gc} to see the bytes
+ * allocated per pick, and with {@code -t 2} for the cost under contention.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class PickBenchmark {
 
-  @Param({"ROUND_ROBIN", "LEAST_REQUEST", "MAGLEV"})
+  @Param({"ROUND_ROBIN", "WEIGHTED_ROUND_ROBIN", "RANDOM", "LEAST_REQUEST", "PEAK_EWMA",
+      "LEAST_CONNECTION", "SHORTEST_EXPECTED_DELAY", "NEVER_QUEUE", "RING_HASH", "MAGLEV"})
   public Policy policy;
 
   @Param({"3", "100", "10000"})

@@ -11,20 +11,12 @@ final class EndpointGroup {
 
   final Endpoint[] endpoints;
   final EndpointState[] states;
-  final String[] ids;
-  /** Where each member sits in the picker's group of all endpoints. */
-  final int[] indexInAll;
   final Selector selector;
 
-  EndpointGroup(Endpoint[] endpoints, EndpointState[] states, int[] indexInAll,
-      Function<EndpointGroup, Selector> selectorFactory) {
+  /** A group whose selector {@code selectorFactory} builds from the group. */
+  EndpointGroup(Endpoint[] endpoints, EndpointState[] states, Function<EndpointGroup, Selector> selectorFactory) {
     this.endpoints = endpoints;
     this.states = states;
-    this.indexInAll = indexInAll;
-    this.ids = new String[states.length];
-    for (int i = 0; i < states.length; i++) {
-      ids[i] = states[i].id;
-    }
     this.selector = selectorFactory.apply(this);
   }
 
@@ -32,14 +24,16 @@ final class EndpointGroup {
     return states.length;
   }
 
-  /** The members of {@code all} at these indices, as a group of its own. */
-  static EndpointGroup subset(EndpointGroup all, int[] members, Function<EndpointGroup, Selector> selectorFactory) {
-    Endpoint[] endpoints = new Endpoint[members.length];
-    EndpointState[] states = new EndpointState[members.length];
-    for (int i = 0; i < members.length; i++) {
-      endpoints[i] = all.endpoints[members[i]];
-      states[i] = all.states[members[i]];
+  /** Whether this group has exactly these states, in this order. */
+  boolean sameMembers(EndpointState[] other) {
+    if (other.length != states.length) {
+      return false;
     }
-    return new EndpointGroup(endpoints, states, members, selectorFactory);
+    for (int i = 0; i < states.length; i++) {
+      if (states[i] != other[i]) {
+        return false;
+      }
+    }
+    return true;
   }
 }

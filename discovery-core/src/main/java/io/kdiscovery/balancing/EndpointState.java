@@ -1,5 +1,6 @@
 package io.kdiscovery.balancing;
 
+import io.kdiscovery.model.Endpoint;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
@@ -19,14 +20,13 @@ final class EndpointState {
   static final int EJECTED = 1;
   static final int WARMING = 2;
 
-  private static final VarHandle IN_FLIGHT;
+  private static final VarHandle STRIPE = MethodHandles.arrayElementVarHandle(int[].class);
   private static final VarHandle FLAGS;
   private static final VarHandle FAILURES;
 
   static {
     try {
       MethodHandles.Lookup lookup = MethodHandles.lookup();
-      IN_FLIGHT = lookup.findVarHandle(EndpointState.class, "inFlight", int.class);
       FLAGS = lookup.findVarHandle(EndpointState.class, "flags", int.class);
       FAILURES = lookup.findVarHandle(EndpointState.class, "consecutiveFailures", int.class);
     } catch (ReflectiveOperationException e) {
@@ -38,9 +38,33 @@ final class EndpointState {
   final String id;
   /** When the endpoint joined, on the balancer's ticker: the start of its slow start. */
   final long joinedAt;
+  /**
+   * A small number unique among the balancer's current endpoints, reused after one leaves: what the
+   * hashing selectors store as a ring or table owner, so that their tables need no rewrite when other
+   * endpoints come and go and shift everyone's array index.
+   */
+  final int slot;
+
+  /** The endpoint as the latest snapshot has it: its attributes may change while its identity stays. */
+  volatile Endpoint endpoint;
+  /** For policies that count nothing: the one handle every pick of this endpoint returns. */
+  volatile Pick shared;
+
+  // Written and read by the balancer's update thread only.
+  int mark;
+  int position;
 
   volatile int flags;
-  private volatile int inFlight;
+  /**
+   * Requests in flight. For the power-of-two-choices policies, which read two endpoints per pick, it is
+   * counted per {@linkplain ThreadStripe stripe} of threads (64 bytes apart), so that threads picking
+   * the same endpoint at once do not write one cache line, and the count is the sum; a request
+   * released on another thread than it was counted on leaves one stripe negative and the sum right.
+   * For the IPVS policies, which scan every endpoint per pick, it is one counter: a scan of striped
+   * counters would read four cache lines per endpoint.
+   */
+  private final int[] inFlight;
+  private final int stripes;
   private volatile int consecutiveFailures;
   private volatile boolean retired;
 
@@ -53,21 +77,36 @@ final class EndpointState {
   private volatile long latencyStamp;
 
   EndpointState(String id, long joinedAt, boolean warming) {
+    this(id, joinedAt, warming, 0);
+  }
+
+  EndpointState(String id, long joinedAt, boolean warming, int slot) {
+    this(id, joinedAt, warming, slot, true);
+  }
+
+  EndpointState(String id, long joinedAt, boolean warming, int slot, boolean stripedInFlight) {
     this.id = id;
     this.joinedAt = joinedAt;
     this.flags = warming ? WARMING : 0;
+    this.slot = slot;
+    this.stripes = stripedInFlight ? ThreadStripe.COUNT : 1;
+    this.inFlight = new int[stripedInFlight ? ThreadStripe.COUNT * ThreadStripe.STRIDE : 1];
   }
 
   int inFlight() {
-    return inFlight;
+    int sum = 0;
+    for (int s = 0; s < stripes; s++) {
+      sum += (int) STRIPE.getVolatile(inFlight, s * ThreadStripe.STRIDE);
+    }
+    return sum;
   }
 
   void acquireInFlight() {
-    IN_FLIGHT.getAndAdd(this, 1);
+    STRIPE.getAndAdd(inFlight, stripes == 1 ? 0 : ThreadStripe.current() * ThreadStripe.STRIDE, 1);
   }
 
   void releaseInFlight() {
-    IN_FLIGHT.getAndAdd(this, -1);
+    STRIPE.getAndAdd(inFlight, stripes == 1 ? 0 : ThreadStripe.current() * ThreadStripe.STRIDE, -1);
   }
 
   boolean isEjected() {
@@ -165,6 +204,11 @@ final class EndpointState {
       return;
     }
     long elapsed = Math.max(0, now - latencyStamp);
+    if (latencyNanos == (long) previous && elapsed < decayNanos / 1024) {
+      // The same latency again, moments later: the average would not move. Skipping both writes keeps
+      // threads completing picks of one endpoint at once from fighting over its cache line.
+      return;
+    }
     latencyStamp = now;
     if (latencyNanos > previous || previous == 0) {
       latencyAverage = latencyNanos;
@@ -186,6 +230,6 @@ final class EndpointState {
 
   @Override
   public String toString() {
-    return id + (isEjected() ? " ejected" : "") + " inFlight=" + inFlight;
+    return id + (isEjected() ? " ejected" : "") + " inFlight=" + inFlight();
   }
 }

@@ -1,7 +1,7 @@
 package io.kdiscovery.balancing;
 
 import io.kdiscovery.model.Endpoint;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
  * The scheduling rules IPVS users know, over requests in flight instead of connections, with a full
@@ -18,7 +18,7 @@ final class IpvsSelector implements Selector {
   private final Policy policy;
   private final EndpointState[] states;
   private final int[] weights;
-  private final AtomicInteger start = new AtomicInteger();
+  private final AtomicIntegerArray starts = new AtomicIntegerArray(ThreadStripe.COUNT * ThreadStripe.STRIDE);
 
   IpvsSelector(Policy policy, EndpointState[] states, Endpoint[] endpoints) {
     this.policy = policy;
@@ -32,7 +32,9 @@ final class IpvsSelector implements Selector {
   @Override
   public int select(PickContext context) {
     int n = states.length;
-    int first = (start.getAndIncrement() & Integer.MAX_VALUE) % n;
+    // A rotating start per stripe of request threads: ties go round in turn, and threads picking at
+    // once share no counter.
+    int first = (starts.getAndIncrement(ThreadStripe.current() * ThreadStripe.STRIDE) & Integer.MAX_VALUE) % n;
     if (policy == Policy.NEVER_QUEUE) {
       for (int k = 0; k < n; k++) {
         int i = first + k < n ? first + k : first + k - n;

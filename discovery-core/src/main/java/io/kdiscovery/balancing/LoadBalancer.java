@@ -3,6 +3,7 @@ package io.kdiscovery.balancing;
 import io.kdiscovery.affinity.Affinity;
 import io.kdiscovery.health.OutlierDetection;
 import io.kdiscovery.health.SlowStart;
+import io.kdiscovery.model.Endpoint;
 import io.kdiscovery.model.ServiceKey;
 import io.kdiscovery.model.ServiceSnapshot;
 import io.kdiscovery.time.Ticker;
@@ -16,15 +17,18 @@ import java.util.Objects;
  * <p>Thread-safe. {@link #pick} may be called from any number of threads at once; it takes no lock and
  * the plain call {@code pick(PickContext.none())}, or a pick with a reused context, allocates nothing
  * (sticky affinity allocates when a key is new or moves). {@link #update} is meant to be called from one serial thread (the
- * endpoint table's); concurrent calls are serialized. Each update rebuilds an immutable picker and
- * publishes it at once, so a pick sees either the old snapshot or the new one, never a mix; what the
- * balancer learns about each endpoint (requests in flight, failures, ejection, latency) is kept across
- * updates for every endpoint that stays.
+ * endpoint table's); concurrent calls are serialized. Each update makes the next immutable picker from
+ * the previous one, in time proportional to the change (groups and hashing tables that did not change
+ * are kept), and publishes it at once, so a pick sees either the old snapshot or the new one, never a
+ * mix; what the balancer learns about each endpoint (requests in flight, failures, ejection, latency)
+ * is kept across updates for every endpoint that stays.
  *
  * <p>What a pick honours, in this order:
  * <ol>
- *   <li>only usable endpoints: the ready ones; when none is ready, the ones serving while terminating
- *       (kube-proxy's terminating fallback); never one that is not serving;
+ *   <li>only usable endpoints ({@link io.kdiscovery.model.ServiceSnapshot#usableEndpoints()}, the one
+ *       {@link io.kdiscovery.model.Usability} rule): ready, serving and not terminating; when there is
+ *       none, the ones serving while terminating (kube-proxy's terminating fallback); never one that is
+ *       not serving;
  *   <li>sticky affinity, when on ({@link Affinity}; automatic for a {@code ClientIP} Service);
  *   <li>topology: the endpoints of the caller's zone or node when the Service asks for it and enough of
  *       them exist (see {@link Builder#localZone});
@@ -51,6 +55,23 @@ public interface LoadBalancer {
    * @throws NoEndpointException when there is nothing to choose, with the reason; never returns null
    */
   Pick pick(PickContext context);
+
+  /**
+   * Chooses the endpoint for one request as {@link #pick(PickContext)} does, but counts nothing yet:
+   * for integrations that learn later whether the request really starts (gRPC picks, then creates a
+   * stream or picks again). Call {@link #start} when it starts and complete the pick that returns; a
+   * choice never started costs nothing and needs nothing. Allocation-free like {@code pick}.
+   *
+   * @throws NoEndpointException when there is nothing to choose, with the reason
+   */
+  Endpoint choose(PickContext context);
+
+  /**
+   * Counts a request that starts now on {@code chosen}, an endpoint {@link #choose} returned, and
+   * returns its pick, to be completed as usual. When the endpoint has left the Service since it was
+   * chosen, the pick counts and reports nothing (a snapshot update dropped it).
+   */
+  Pick start(Endpoint chosen);
 
   /** {@code pick(PickContext.none())}. */
   default Pick pick() {
@@ -162,7 +183,8 @@ public interface LoadBalancer {
 
     /**
      * How many counted picks may be outstanding at once without allocating (default 1024, rounded up to
-     * a power of two). Beyond it picks still work, on handles that are allocated and never reclaimed.
+     * a power of two). Beyond it picks still work, on handles that are allocated, counted in flight and
+     * reclaimed after the abandoned-pick timeout like pooled ones.
      */
     public Builder maxOutstandingPicks(int picks) {
       if (picks < 8 || picks > (1 << 20)) {

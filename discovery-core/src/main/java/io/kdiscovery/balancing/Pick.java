@@ -17,11 +17,13 @@ import java.util.Objects;
  * <ul>
  *   <li>For the load-aware policies ({@link Policy#usesInFlight()}) each pick takes a handle from a pool
  *       and counts one request in flight on its endpoint until completed. A second completion is
- *       ignored (the handle is completed once); a pick that is never completed is reclaimed after the
- *       balancer's abandoned-pick timeout, so in-flight counts cannot drift for good; a completion that
- *       arrives after that still reports its outcome. Because the handle returns to the pool on
- *       completion, a completion made after the handle was handed out again would land on another
- *       request: that is why a completed pick must not be used again.
+ *       ignored (the handle is completed once). A pick that is never completed is reclaimed after the
+ *       balancer's abandoned-pick timeout: its in-flight count is released and its pool slot gets a new
+ *       handle, so neither counts nor the pool drift; the forgotten handle itself is never handed out
+ *       again, so a completion that arrives late still reports its outcome, on its own endpoint, and
+ *       touches no other request. Because a completed handle returns to the pool, a completion made
+ *       after the handle was handed out again would land on another request: that is why a completed
+ *       pick must not be used again.
  *   <li>For the other policies the handle is shared by every request to that endpoint and counts
  *       nothing; completing it only reports an outcome (so forgetting costs nothing, and completing
  *       twice reports twice).
@@ -30,14 +32,19 @@ import java.util.Objects;
  */
 public final class Pick {
 
-  // Phases of a pooled handle, in the low two bits of status; the rest counts hand-outs, so that the
-  // reclaimer's compare-and-set can never hit a later hand-out of the same slot.
+  // Phases of a counted handle, in the low three bits of status; the rest counts hand-outs, so that
+  // the reclaimer's compare-and-set can never hit a later hand-out of the same slot.
+  //   pooled:   FREE -> CLAIMING -> IN_USE -> FREE (completed)      or IN_USE -> ABANDONED (reclaimed)
+  //   overflow:                      IN_USE -> DONE (completed)      or IN_USE -> ABANDONED (reclaimed)
+  //   ABANDONED -> DONE when its late completion arrives. ABANDONED and DONE are final for the pool:
+  //   the reclaimer puts a new handle into an abandoned handle's slot.
   static final long FREE = 0;
   static final long CLAIMING = 1;
   static final long IN_USE = 2;
   static final long ABANDONED = 3;
-  private static final long PHASE = 3;
-  private static final long ONE_HAND_OUT = 4;
+  static final long DONE = 4;
+  private static final long PHASE = 7;
+  private static final long ONE_HAND_OUT = 8;
 
   private static final VarHandle STATUS;
 
@@ -51,31 +58,42 @@ public final class Pick {
 
   private final OutcomeSink sink;
   private final boolean counted;
+  private final boolean pooled;
   private Endpoint endpoint;
   private EndpointState state;
   private int epoch;
   private volatile long status;
 
-  private Pick(OutcomeSink sink, boolean counted, Endpoint endpoint, EndpointState state) {
+  private Pick(OutcomeSink sink, boolean counted, boolean pooled, Endpoint endpoint, EndpointState state) {
     this.sink = sink;
     this.counted = counted;
+    this.pooled = pooled;
     this.endpoint = endpoint;
     this.state = state;
   }
 
   /** A shared handle of a policy that counts nothing in flight. */
   static Pick shared(OutcomeSink sink, Endpoint endpoint, EndpointState state) {
-    return new Pick(sink, false, endpoint, state);
+    return new Pick(sink, false, false, endpoint, state);
   }
 
   /** An empty pooled handle. */
   static Pick pooled(OutcomeSink sink) {
-    return new Pick(sink, true, null, null);
+    return new Pick(sink, true, true, null, null);
   }
 
-  /** A counted handle outside the pool, for when every pooled one is in use: never reclaimed. */
-  static Pick unpooled(OutcomeSink sink, Endpoint endpoint, EndpointState state) {
-    Pick pick = new Pick(sink, true, endpoint, state);
+  /** A handle for an endpoint the balancer no longer has: counts nothing, reports nothing. */
+  static Pick detached(Endpoint endpoint) {
+    return new Pick(null, false, false, endpoint, null);
+  }
+
+  /**
+   * A counted handle outside the pool, for when every pooled one is in use; the pool keeps it in its
+   * overflow list and reclaims it like a pooled one.
+   */
+  static Pick overflow(OutcomeSink sink, Endpoint endpoint, EndpointState state, int epoch) {
+    Pick pick = new Pick(sink, true, false, endpoint, state);
+    pick.epoch = epoch;
     pick.status = IN_USE;
     return pick;
   }
@@ -109,24 +127,33 @@ public final class Pick {
   public void complete(Outcome outcome, long latencyNanos) {
     Objects.requireNonNull(outcome, "outcome");
     if (!counted) {
-      sink.record(state, outcome, latencyNanos);
+      if (sink != null) { // null: detached
+        sink.record(state, outcome, latencyNanos);
+      }
       return;
     }
-    long s = status;
-    EndpointState target = state; // read before the release below lets another request reuse us
-    long phase = s & PHASE;
-    if (phase == IN_USE) {
-      if (STATUS.compareAndSet(this, s, (s & ~PHASE) | FREE)) {
-        target.releaseInFlight();
-        sink.record(target, outcome, latencyNanos);
-      }
-    } else if (phase == ABANDONED) {
-      // Reclaimed already (its in-flight count was released then); the outcome is still news.
-      if (STATUS.compareAndSet(this, s, (s & ~PHASE) | FREE)) {
-        sink.record(target, outcome, latencyNanos);
+    // A loop, not one compare-and-set: the reclaimer may move an in-use handle to ABANDONED between
+    // our read and our write, and that completion must then still be reported.
+    while (true) {
+      long s = status;
+      EndpointState target = state; // read before the release below lets another request reuse us
+      long phase = s & PHASE;
+      if (phase == IN_USE) {
+        if (STATUS.compareAndSet(this, s, (s & ~PHASE) | (pooled ? FREE : DONE))) {
+          target.releaseInFlight();
+          sink.record(target, outcome, latencyNanos);
+          return;
+        }
+      } else if (phase == ABANDONED) {
+        // Reclaimed already (its in-flight count was released then); the outcome is still news.
+        if (STATUS.compareAndSet(this, s, (s & ~PHASE) | DONE)) {
+          sink.record(target, outcome, latencyNanos);
+          return;
+        }
+      } else {
+        return; // FREE, CLAIMING (handed out again) or DONE: this pick was completed before
       }
     }
-    // FREE or CLAIMING: completed before; ignore.
   }
 
   /** Takes this free pooled handle for a request; false when it is in use. */
@@ -162,6 +189,16 @@ public final class Pick {
 
   boolean inUse() {
     return (status & PHASE) == IN_USE;
+  }
+
+  boolean isFree() {
+    return (status & PHASE) == FREE;
+  }
+
+  /** Whether this handle is done with for good: completed or reclaimed (overflow handles only). */
+  boolean finished() {
+    long phase = status & PHASE;
+    return phase == DONE || phase == ABANDONED;
   }
 
   @Override

@@ -5,33 +5,35 @@ import io.kdiscovery.affinity.StickyTable;
 import io.kdiscovery.health.OutlierDetection;
 import io.kdiscovery.health.SlowStart;
 import io.kdiscovery.model.Endpoint;
-import io.kdiscovery.model.EndpointConditions;
 import io.kdiscovery.model.ServiceInfo;
 import io.kdiscovery.model.ServiceKey;
 import io.kdiscovery.model.ServiceSnapshot;
 import io.kdiscovery.time.Ticker;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
- * The {@link LoadBalancer}: a picker rebuilt per snapshot, plus per-endpoint state that outlives it.
+ * The {@link LoadBalancer}: a picker made per snapshot from the previous one, plus per-endpoint state
+ * that outlives it.
  *
  * <pre>
  * Concurrency design
  *
- *   update()  ── serial thread ──▶ builds Picker (immutable arrays + selectors) ──▶ volatile picker
- *                                  keeps Map<address:port, EndpointState> (only this thread)
+ *   update()  ── serial thread ──▶ walks new endpoints alongside the old; Picker.next (groups and
+ *                                  hashing tables that did not change are kept) ──▶ volatile picker
+ *                                  writes the states map (concurrent, so start() can read it),
+ *                                  slots, marks and positions (only this thread)
  *   pick()    ── any thread ─────▶ reads picker once; selector.select(); EndpointState.flags == 0?
- *                                  yes: hand out (shared handle, or pooled handle + in-flight++)
+ *                                  yes: hand out (state's shared handle, or pooled handle + in-flight++)
  *                                  no:  slow path (ejection expiry, panic, slow start, exclusions)
+ *   choose()/start() ─ any thread ▶ the same choice without counting / the count when the request starts
  *   complete()── any thread ─────▶ in-flight--, record(): failures, ejection, latency average
  * </pre>
  *
@@ -56,16 +58,25 @@ final class RealLoadBalancer implements LoadBalancer, OutcomeSink {
   private final ServiceKey configuredService;
   private final double latencyDecayNanos;
   private final PickPool pool;
+  /** Whether in-flight counts are striped per thread: for the policies that read two, not all. */
+  private final boolean stripedInFlight;
   private final Function<EndpointGroup, Selector> selectors;
   private final AtomicInteger ejectedCount = new AtomicInteger();
   private final AtomicLong ejectionsTotal = new AtomicLong();
 
   private volatile Picker picker;
 
+  /**
+   * Every usable endpoint's state by {@code address:port}. Written only by the update thread; concurrent
+   * so that {@link #start} may look endpoints up from any thread.
+   */
+  private final ConcurrentHashMap<String, EndpointState> states = new ConcurrentHashMap<>();
+
   // Owned by the update thread.
-  private Map<String, EndpointState> states = new HashMap<>();
+  private final Slots slots = new Slots();
   private StickyTable<EndpointState> sticky;
   private boolean seenEndpoints;
+  private int updates; // numbers each update, to mark the states it saw
 
   RealLoadBalancer(Builder b) {
     this.policy = b.policy;
@@ -81,6 +92,7 @@ final class RealLoadBalancer implements LoadBalancer, OutcomeSink {
         ? new PickPool(b.maxOutstandingPicks, this, b.ticker, b.abandonedPickTimeout.toNanos())
         : null;
     this.selectors = group -> Selector.create(policy, group, ticker, latencyDecayNanos);
+    this.stripedInFlight = policy == Policy.LEAST_REQUEST || policy == Policy.PEAK_EWMA;
     if (affinity.mode() == Affinity.Mode.STICKY) {
       this.sticky = StickyTable.create(affinity.idleTimeout(), affinity.maxKeys(), ticker);
     }
@@ -102,53 +114,95 @@ final class RealLoadBalancer implements LoadBalancer, OutcomeSink {
       }
     }
     long now = ticker.read();
-    List<Endpoint> usable = usableEndpoints(snapshot.endpoints());
-    Map<String, EndpointState> next = new HashMap<>();
-    EndpointState[] usableStates = new EndpointState[usable.size()];
-    for (int i = 0; i < usableStates.length; i++) {
-      String id = usable.get(i).hostPort();
-      EndpointState state = states.get(id);
-      if (state == null) {
-        state = new EndpointState(id, now, seenEndpoints && slowStart.enabled());
-      } else if (state.isEjected() && state.ejectionOver(now) && state.clearEjected()) {
-        ejectedCount.decrementAndGet();
-      }
-      next.put(id, state);
-      usableStates[i] = state;
+    List<Endpoint> usable = snapshot.usableEndpoints();
+    if (usable.isEmpty()) {
+      retireAll();
+      picker = emptyPicker(snapshot);
+    } else {
+      picker = nextPicker(current == null || current.all == null ? null : current, snapshot, usable, now);
+      seenEndpoints = true;
     }
-    for (Map.Entry<String, EndpointState> old : states.entrySet()) {
-      if (!next.containsKey(old.getKey())) {
-        EndpointState gone = old.getValue();
-        gone.retire();
-        if (gone.clearEjected()) {
-          ejectedCount.decrementAndGet();
-        }
-      }
-    }
-    states = next;
-    seenEndpoints |= !usable.isEmpty();
-    picker = usable.isEmpty()
-        ? emptyPicker(snapshot)
-        : Picker.build(snapshot, usable.toArray(new Endpoint[0]), usableStates, selectors,
-            localZone, localNode, pool == null ? this : null, stickyTableFor(snapshot.service()));
     if (pool != null) {
       pool.reclaim();
     }
   }
 
-  /** Ready and serving endpoints; when there are none, serving-and-terminating ones. */
-  static List<Endpoint> usableEndpoints(List<Endpoint> endpoints) {
-    List<Endpoint> ready = new ArrayList<>();
-    List<Endpoint> terminating = new ArrayList<>();
-    for (Endpoint e : endpoints) {
-      EndpointConditions c = e.conditions();
-      if (c.ready() && c.serving()) {
-        ready.add(e);
-      } else if (c.servingTerminating()) {
-        terminating.add(e);
+  /**
+   * The picker for {@code usable}, built from {@code previous} in time proportional to the change
+   * (apart from a few linear passes over arrays): the new endpoint list is walked alongside the old
+   * one, so an endpoint that stayed costs one identity comparison; only endpoints that joined, left or
+   * changed are looked up, created or retired, and only their groups' selectors do more than copy.
+   */
+  private Picker nextPicker(Picker previous, ServiceSnapshot snapshot, List<Endpoint> usable, long now) {
+    Endpoint[] endpoints = usable.toArray(new Endpoint[0]);
+    EndpointState[] next = new EndpointState[endpoints.length];
+    Endpoint[] oldEndpoints = previous == null ? new Endpoint[0] : previous.all.endpoints;
+    EndpointState[] oldStates = previous == null ? new EndpointState[0] : previous.all.states;
+    int previousMark = updates;
+    int mark = ++updates;
+    List<EndpointState> added = new ArrayList<>();
+    List<EndpointState> reweighted = new ArrayList<>();
+    int i = 0; // where the walk stands in the old list
+    for (int j = 0; j < endpoints.length; j++) {
+      Endpoint e = endpoints[j];
+      EndpointState s;
+      if (i < oldEndpoints.length && (oldEndpoints[i] == e || oldEndpoints[i].equals(e))) {
+        s = oldStates[i++];
+      } else {
+        s = states.get(e.hostPort());
+        if (s == null) {
+          s = new EndpointState(e.hostPort(), now, seenEndpoints && slowStart.enabled(), slots.take(),
+              stripedInFlight);
+          s.endpoint = e;
+          s.shared = pool == null ? Pick.shared(this, e, s) : null;
+          states.put(s.id, s);
+          added.add(s);
+        } else {
+          if (s.endpoint.weight() != e.weight()) {
+            reweighted.add(s);
+          }
+          if (!s.endpoint.equals(e)) {
+            s.endpoint = e;
+            s.shared = pool == null ? Pick.shared(this, e, s) : null;
+          }
+          if (s.mark == previousMark && s.position >= i) {
+            i = s.position + 1; // the old endpoints skipped over have left (or moved: found by lookup)
+          }
+        }
+      }
+      if (s.flags != 0 && s.isEjected() && s.ejectionOver(now) && s.clearEjected()) {
+        ejectedCount.decrementAndGet();
+      }
+      s.mark = mark;
+      s.position = j;
+      next[j] = s;
+    }
+    List<EndpointState> removed = new ArrayList<>();
+    for (EndpointState old : oldStates) {
+      if (old.mark != mark) {
+        removed.add(old);
       }
     }
-    return ready.isEmpty() ? terminating : ready;
+    for (EndpointState gone : removed) {
+      retire(gone); // after the new ones took their slots, so no slot changes hands within one update
+    }
+    return Picker.next(previous, snapshot, endpoints, next, new GroupChange(removed, added, reweighted),
+        selectors, localZone, localNode, stickyTableFor(snapshot.service()));
+  }
+
+  private void retire(EndpointState gone) {
+    gone.retire();
+    if (gone.clearEjected()) {
+      ejectedCount.decrementAndGet();
+    }
+    states.remove(gone.id, gone);
+    slots.give(gone.slot);
+  }
+
+  private void retireAll() {
+    for (EndpointState s : states.values()) {
+      retire(s);
+    }
   }
 
   private Picker emptyPicker(ServiceSnapshot snapshot) {
@@ -214,15 +268,40 @@ final class RealLoadBalancer implements LoadBalancer, OutcomeSink {
     if (p == null || p.all == null) {
       throw noEndpoint(p);
     }
+    return handOut(chooseState(p, context));
+  }
+
+  @Override
+  public Endpoint choose(PickContext context) {
+    Picker p = picker;
+    if (p == null || p.all == null) {
+      throw noEndpoint(p);
+    }
+    return chooseState(p, context).endpoint;
+  }
+
+  @Override
+  public Pick start(Endpoint chosen) {
+    EndpointState s = states.get(chosen.hostPort());
+    if (s == null || s.isRetired()) {
+      // Left the Service between the choice and the start: there is nothing to count or report on.
+      return Pick.detached(chosen);
+    }
+    return handOut(s);
+  }
+
+  /** The state of the endpoint for this request. */
+  private EndpointState chooseState(Picker p, PickContext context) {
     EndpointGroup group = groupFor(p, context);
     if (p.sticky != null && context.affinityKey() != null) {
-      return handOut(p, stickyChoice(p, group, context));
+      return stickyChoice(p, group, context);
     }
     int i = group.selector.select(context);
-    if (group.states[i].flags == 0 && !context.hasExclusions()) {
-      return handOut(p, group.indexInAll[i]);
+    EndpointState s = group.states[i];
+    if (s.flags == 0 && !context.hasExclusions()) {
+      return s;
     }
-    return handOut(p, choose(p, group, context, i));
+    return choose(p, group, context, i);
   }
 
   private EndpointGroup groupFor(Picker p, PickContext context) {
@@ -230,11 +309,11 @@ final class RealLoadBalancer implements LoadBalancer, OutcomeSink {
     return zone == null || zone.equals(localZone) ? p.local : p.groupForZone(zone);
   }
 
-  private Pick handOut(Picker p, int indexInAll) {
+  private Pick handOut(EndpointState s) {
     if (pool == null) {
-      return p.sharedHandles[indexInAll];
+      return s.shared;
     }
-    return pool.acquire(p.all.endpoints[indexInAll], p.all.states[indexInAll]);
+    return pool.acquire(s.endpoint, s);
   }
 
   private NoEndpointException noEndpoint(Picker p) {
@@ -250,7 +329,7 @@ final class RealLoadBalancer implements LoadBalancer, OutcomeSink {
    * alternatives, then scans the group, then all endpoints; a retry that has tried everything gets a
    * tried endpoint again rather than an error.
    */
-  private int choose(Picker p, EndpointGroup first, PickContext context, int firstChoice) {
+  private EndpointState choose(Picker p, EndpointGroup first, PickContext context, int firstChoice) {
     long now = ticker.read();
     int total = p.all.size();
     boolean panic = outlier.inPanic(total - ejectedCount.get(), total);
@@ -259,7 +338,7 @@ final class RealLoadBalancer implements LoadBalancer, OutcomeSink {
     while (true) {
       for (int attempt = 1; ; attempt++) {
         if (usable(group.states[i], context, now, panic, true)) {
-          return group.indexInAll[i];
+          return group.states[i];
         }
         if (attempt > MAX_RESELECTS) {
           break;
@@ -273,7 +352,7 @@ final class RealLoadBalancer implements LoadBalancer, OutcomeSink {
       for (int k = 0; k < n; k++) {
         int j = (start + k) % n;
         if (usable(group.states[j], context, now, panic, false)) {
-          return group.indexInAll[j];
+          return group.states[j];
         }
       }
       if (group == p.all) {
@@ -322,23 +401,18 @@ final class RealLoadBalancer implements LoadBalancer, OutcomeSink {
   }
 
   /** The sticky target of the context's key when still usable, else a new one that the key moves to. */
-  private int stickyChoice(Picker p, EndpointGroup group, PickContext context) {
+  private EndpointState stickyChoice(Picker p, EndpointGroup group, PickContext context) {
     Object key = context.affinityKey();
     EndpointState known = p.sticky.get(key);
-    if (known != null) {
-      Integer index = p.indexOf.get(known);
-      if (index != null && stillSticky(known, context)) {
-        return index;
-      }
+    if (known != null && !known.isRetired() && stillSticky(known, context)) {
+      return known;
     }
     int i = group.selector.select(context);
-    int chosen = group.states[i].flags == 0 && !context.hasExclusions()
-        ? group.indexInAll[i]
+    EndpointState chosen = group.states[i].flags == 0 && !context.hasExclusions()
+        ? group.states[i]
         : choose(p, group, context, i);
-    EndpointState winner = p.sticky.stick(key, p.all.states[chosen],
-        s -> p.indexOf.containsKey(s) && stillSticky(s, context));
-    Integer index = p.indexOf.get(winner);
-    return index != null ? index : chosen;
+    EndpointState winner = p.sticky.stick(key, chosen, s -> !s.isRetired() && stillSticky(s, context));
+    return winner.isRetired() ? chosen : winner;
   }
 
   private boolean stillSticky(EndpointState s, PickContext context) {
@@ -405,16 +479,7 @@ final class RealLoadBalancer implements LoadBalancer, OutcomeSink {
   // ---------------------------------------------------------------- for tests in this package
 
   EndpointState stateOf(Endpoint endpoint) {
-    Picker p = picker;
-    if (p == null || p.all == null) {
-      return null;
-    }
-    for (int i = 0; i < p.all.size(); i++) {
-      if (p.all.endpoints[i].hostPort().equals(endpoint.hostPort())) {
-        return p.all.states[i];
-      }
-    }
-    return null;
+    return states.get(endpoint.hostPort());
   }
 
   int ejectedCount() {

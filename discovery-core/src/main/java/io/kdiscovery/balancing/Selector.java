@@ -1,6 +1,7 @@
 package io.kdiscovery.balancing;
 
 import io.kdiscovery.time.Ticker;
+import java.util.function.Function;
 
 /**
  * One policy's choice among the endpoints of one group: an index into the group's arrays.
@@ -23,6 +24,15 @@ interface Selector {
     return select(context);
   }
 
+  /**
+   * The selector for {@code group}, which is the group this selector served, changed by {@code change}.
+   * Selectors that hold only the group's arrays are simply built again ({@code fresh}); the hashing
+   * ones reuse their ring or table. Never changes this selector: picks in flight still use it.
+   */
+  default Selector next(EndpointGroup group, GroupChange change, Function<EndpointGroup, Selector> fresh) {
+    return fresh.apply(group);
+  }
+
   static Selector create(Policy policy, EndpointGroup group, Ticker ticker, double ewmaDecayNanos) {
     return switch (policy) {
       case ROUND_ROBIN -> new RoundRobinSelector(group.size());
@@ -32,8 +42,8 @@ interface Selector {
       case PEAK_EWMA -> new PeakEwmaSelector(group.states, ticker, ewmaDecayNanos);
       case LEAST_CONNECTION, SHORTEST_EXPECTED_DELAY, NEVER_QUEUE ->
           new IpvsSelector(policy, group.states, group.endpoints);
-      case RING_HASH -> RingHashSelector.create(group.ids, group.endpoints);
-      case MAGLEV -> MaglevSelector.create(group.ids);
+      case RING_HASH -> RingHashSelector.create(group);
+      case MAGLEV -> MaglevSelector.create(group);
     };
   }
 }

@@ -3,7 +3,7 @@ package io.kdiscovery.balancing;
 import io.kdiscovery.model.Endpoint;
 import java.util.Arrays;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Weighted round robin without a lock: lay the endpoints out on a line of {@code totalWeight} slots,
@@ -11,21 +11,29 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code n * stride mod totalWeight} for a stride coprime with the total. Every cycle of
  * {@code totalWeight} picks then gives each endpoint exactly its weight, and the large stride spreads
  * an endpoint's turns over the cycle instead of bunching them, much as smooth weighted round robin
- * does, at the cost of one atomic increment and a binary search.
+ * does, at the cost of one atomic increment and a binary search. Each stripe of request threads
+ * ({@link ThreadStripe}) walks the cycle with its own cursor, from its own place, so that threads
+ * picking at once do not share a counter; each stripe's walk is exact, so the sum is.
  */
 final class WeightedRoundRobinSelector implements Selector {
 
   private final long[] slotEnds; // slotEnds[i]: the first slot after endpoint i's run
   private final long totalWeight;
   private final long stride;
-  private final AtomicLong cursor;
+  private final AtomicLongArray cursors; // one per stripe of request threads, 64 bytes apart
 
   private WeightedRoundRobinSelector(long[] slotEnds, long totalWeight, long stride) {
     this.slotEnds = slotEnds;
     this.totalWeight = totalWeight;
     this.stride = stride;
-    this.cursor = new AtomicLong(ThreadLocalRandom.current().nextLong(totalWeight));
+    this.cursors = new AtomicLongArray(ThreadStripe.COUNT * CURSOR_STRIDE);
+    long start = ThreadLocalRandom.current().nextLong(totalWeight);
+    for (int s = 0; s < ThreadStripe.COUNT; s++) {
+      cursors.set(s * CURSOR_STRIDE, start + s * totalWeight / ThreadStripe.COUNT);
+    }
   }
+
+  private static final int CURSOR_STRIDE = 8; // longs: 64 bytes
 
   static WeightedRoundRobinSelector create(Endpoint[] endpoints) {
     long[] ends = new long[endpoints.length];
@@ -60,7 +68,7 @@ final class WeightedRoundRobinSelector implements Selector {
 
   @Override
   public int select(PickContext context) {
-    long turn = (cursor.getAndIncrement() & Long.MAX_VALUE) % totalWeight;
+    long turn = (cursors.getAndIncrement(ThreadStripe.current() * CURSOR_STRIDE) & Long.MAX_VALUE) % totalWeight;
     // turn and stride are below totalWeight (at most 65535 * endpoints), so the product fits a long.
     long slot = turn * stride % totalWeight;
     int i = Arrays.binarySearch(slotEnds, slot + 1);

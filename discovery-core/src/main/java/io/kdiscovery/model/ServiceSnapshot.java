@@ -9,34 +9,97 @@ import java.util.Objects;
  *
  * <p>Thread-safe. Snapshots of one key carry increasing versions; a new snapshot replaces the previous
  * one whole, so a reader never sees a half-applied change. Endpoints are distinct by address and
- * port, in a stable order (by address, then port), and include the ones that are not ready: policies
- * decide what to use.
+ * port, in a stable order (by address, then port), and include the ones that are not ready; {@link
+ * #usableEndpoints()} applies the one {@link Usability usable rule} to them, once per snapshot.
  *
- * @param key the Service port
- * @param version increases by one with every change published for this key; 1 is the first
- * @param createdAt when the table published it, on the table's clock
- * @param serviceFound false when the Service does not exist (or, from DNS, the name does not resolve)
- * @param service the Service's settings, {@link ServiceInfo#UNKNOWN} when they could not be read
- * @param endpoints every endpoint of the port, ready or not
+ * <p>A value class rather than a record only so that the usable endpoints can be computed once and
+ * kept; equality is over the six constructor arguments, as a record's would be.
  */
-public record ServiceSnapshot(
-    ServiceKey key,
-    long version,
-    Instant createdAt,
-    boolean serviceFound,
-    ServiceInfo service,
-    List<Endpoint> endpoints) {
+public final class ServiceSnapshot {
 
-  public ServiceSnapshot {
-    Objects.requireNonNull(key, "key");
-    Objects.requireNonNull(createdAt, "createdAt");
-    Objects.requireNonNull(service, "service");
-    endpoints = List.copyOf(endpoints);
+  private final ServiceKey key;
+  private final long version;
+  private final Instant createdAt;
+  private final boolean serviceFound;
+  private final ServiceInfo service;
+  private final List<Endpoint> endpoints;
+  private final List<Endpoint> usableEndpoints;
+
+  /**
+   * @param key the Service port
+   * @param version increases by one with every change published for this key; 1 is the first
+   * @param createdAt when the table published it, on the table's clock
+   * @param serviceFound false when the Service does not exist (or, from DNS, the name does not resolve)
+   * @param service the Service's settings, {@link ServiceInfo#UNKNOWN} when they could not be read
+   * @param endpoints every endpoint of the port, ready or not
+   */
+  public ServiceSnapshot(ServiceKey key, long version, Instant createdAt, boolean serviceFound,
+      ServiceInfo service, List<Endpoint> endpoints) {
+    this.key = Objects.requireNonNull(key, "key");
+    this.version = version;
+    this.createdAt = Objects.requireNonNull(createdAt, "createdAt");
+    this.serviceFound = serviceFound;
+    this.service = Objects.requireNonNull(service, "service");
+    this.endpoints = List.copyOf(endpoints);
+    this.usableEndpoints = Usability.usable(this.endpoints);
   }
 
-  /** The endpoints whose {@code ready} condition holds. */
+  /** The Service port. */
+  public ServiceKey key() {
+    return key;
+  }
+
+  /** Increases by one with every change published for this key; 1 is the first. */
+  public long version() {
+    return version;
+  }
+
+  /** When the table published it, on the table's clock. */
+  public Instant createdAt() {
+    return createdAt;
+  }
+
+  /** False when the Service does not exist (or, from DNS, the name does not resolve). */
+  public boolean serviceFound() {
+    return serviceFound;
+  }
+
+  /** The Service's settings, {@link ServiceInfo#UNKNOWN} when they could not be read. */
+  public ServiceInfo service() {
+    return service;
+  }
+
+  /** Every endpoint of the port, ready or not. */
+  public List<Endpoint> endpoints() {
+    return endpoints;
+  }
+
+  /**
+   * The endpoints that may get new requests, by the one {@link Usability} rule: ready, serving and not
+   * terminating; when there is none, those serving while terminating. Computed once, with the snapshot.
+   */
+  public List<Endpoint> usableEndpoints() {
+    return usableEndpoints;
+  }
+
+  /**
+   * The endpoints whose {@code ready} condition holds, as published. For traffic use {@link
+   * #usableEndpoints()}: with {@code publishNotReadyAddresses} every pod is ready, even one shutting down.
+   */
   public List<Endpoint> readyEndpoints() {
     return endpoints.stream().filter(e -> e.conditions().ready()).toList();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof ServiceSnapshot s
+        && version == s.version && serviceFound == s.serviceFound && key.equals(s.key)
+        && createdAt.equals(s.createdAt) && service.equals(s.service) && endpoints.equals(s.endpoints);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(key, version, createdAt, serviceFound, service, endpoints);
   }
 
   @Override

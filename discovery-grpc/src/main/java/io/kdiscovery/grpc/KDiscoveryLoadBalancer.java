@@ -12,6 +12,8 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@code kdiscovery} policy: one subchannel per usable pod, and picks made by discovery-core's
@@ -33,6 +35,8 @@ import java.util.Map;
  * updates it in place, and what it learned about each pod (calls in flight, latency, ejections) stays.
  */
 final class KDiscoveryLoadBalancer extends LoadBalancer {
+
+  private static final Logger log = LoggerFactory.getLogger(KDiscoveryLoadBalancer.class);
 
   private final Helper helper;
   private final Map<String, PodSubchannel> subchannels = new HashMap<>(); // by address:port
@@ -138,13 +142,26 @@ final class KDiscoveryLoadBalancer extends LoadBalancer {
   }
 
   /**
-   * The kubernetes resolver reports an error only when there is no pod to call (no usable endpoint,
-   * no such Service, or no answer from the API server yet), so every subchannel goes and calls fail
-   * fast with the resolver's description.
+   * A definite "no pod" from the kubernetes resolver (the Service has no usable endpoint or does not
+   * exist: {@link NoUsablePodException}) drops every subchannel, and calls fail fast with the
+   * resolver's description. Any other resolver error is taken as transient, as grpc's own policies
+   * take it: the last good subchannels keep serving, and only when none of them is READY does the
+   * channel go to TRANSIENT_FAILURE with the error (keeping the subchannels, which return to READY by
+   * themselves).
    */
   @Override
   public void handleNameResolutionError(Status error) {
-    fail(error);
+    if (error.getCause() instanceof NoUsablePodException || subchannels.isEmpty() || balancer == null) {
+      fail(error);
+      return;
+    }
+    for (PodSubchannel pod : subchannels.values()) {
+      if (pod.state == ConnectivityState.READY) {
+        log.debug("resolver error {}; the {} pods known last keep serving", error, subchannels.size());
+        return;
+      }
+    }
+    helper.updateBalancingState(ConnectivityState.TRANSIENT_FAILURE, new FixedResultPicker(PickResult.withError(error)));
   }
 
   private void fail(Status error) {

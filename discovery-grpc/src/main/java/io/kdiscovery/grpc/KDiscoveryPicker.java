@@ -8,7 +8,7 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.kdiscovery.balancing.LoadBalancer;
 import io.kdiscovery.balancing.NoEndpointException;
-import io.kdiscovery.balancing.Pick;
+import io.kdiscovery.model.Endpoint;
 import io.kdiscovery.balancing.PickContext;
 import java.util.List;
 import java.util.Map;
@@ -47,23 +47,23 @@ final class KDiscoveryPicker extends SubchannelPicker {
       }
     }
     for (int attempt = 0; attempt <= subchannels.size(); attempt++) {
-      Pick pick;
+      Endpoint chosen;
       try {
-        pick = balancer.pick(context);
+        // Chosen, not yet counted: grpc may drop this pick and pick again without creating a stream,
+        // so the request is counted in flight by the stream tracer, from stream creation to close.
+        chosen = balancer.choose(context);
       } catch (NoEndpointException e) {
         return PickResult.withError(Status.UNAVAILABLE.withDescription(e.getMessage()));
       }
-      KDiscoveryLoadBalancer.PodSubchannel pod = subchannels.get(pick.endpoint().hostPort());
+      KDiscoveryLoadBalancer.PodSubchannel pod = subchannels.get(chosen.hostPort());
       ConnectivityState state = pod == null ? ConnectivityState.IDLE : pod.state;
       if (state == ConnectivityState.READY) {
-        return PickResult.withSubchannel(pod.subchannel, new OutcomeReporter(pick, System.nanoTime()));
+        return PickResult.withSubchannel(pod.subchannel, new OutcomeReporter(balancer, chosen));
       }
       if (state == ConnectivityState.TRANSIENT_FAILURE) {
-        pick.connectFailure();
-      } else {
-        pick.cancel();
+        balancer.start(chosen).connectFailure(); // so that outlier detection can eject it
       }
-      context = context.excluding(List.of(pick.endpoint()));
+      context = context.excluding(List.of(chosen));
     }
     return PickResult.withNoResult();
   }

@@ -132,12 +132,13 @@ final class KubernetesNameResolver extends NameResolver {
   }
 
   private void push() {
-    List<Endpoint> usable = usableEndpoints(current);
+    List<Endpoint> usable = current.usableEndpoints();
     if (usable.isEmpty()) {
       String why = current.serviceFound()
           ? "has no ready endpoints (nor any serving while terminating)"
           : "does not exist";
-      report(Status.UNAVAILABLE.withDescription("Service " + describe(target.key()) + " " + why));
+      String description = "Service " + describe(target.key()) + " " + why;
+      report(Status.UNAVAILABLE.withDescription(description).withCause(new NoUsablePodException(description)));
       return;
     }
     List<EquivalentAddressGroup> groups = new ArrayList<>(usable.size());
@@ -157,15 +158,6 @@ final class KubernetesNameResolver extends NameResolver {
     listener.onResult2(ResolutionResult.newBuilder()
         .setAddressesOrError(StatusOr.fromStatus(status))
         .build());
-  }
-
-  /** Ready endpoints; when none is ready, those serving while terminating (kube-proxy's fallback). */
-  static List<Endpoint> usableEndpoints(ServiceSnapshot snapshot) {
-    List<Endpoint> ready = snapshot.readyEndpoints();
-    if (!ready.isEmpty()) {
-      return ready;
-    }
-    return snapshot.endpoints().stream().filter(e -> e.conditions().servingTerminating()).toList();
   }
 
   private static Attributes attributesOf(Endpoint endpoint) {

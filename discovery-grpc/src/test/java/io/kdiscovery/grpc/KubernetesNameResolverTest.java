@@ -3,6 +3,7 @@ package io.kdiscovery.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.grpc.EquivalentAddressGroup;
 import io.grpc.NameResolver;
 import io.grpc.Status;
@@ -98,6 +99,27 @@ class KubernetesNameResolverTest {
     api.apply(Hostnames.slice("hostnames-abc").terminating("hostnames-1", "10.244.0.5")
         .endpoint("hostnames-2", "10.244.0.6", false, false, true)
         .notReady("hostnames-3", "10.244.0.7").build());
+
+    startResolver();
+
+    await().atMost(WAIT).until(() -> listener.last() != null);
+    assertThat(listener.lastAddresses()).containsExactly("10.244.0.5:9376");
+  }
+
+  /**
+   * With {@code publishNotReadyAddresses} the EndpointSlice controller publishes every pod ready; a
+   * pod that is starting or shutting down says so only by {@code serving: false} or
+   * {@code terminating: true}. The resolver uses the core's one usable rule, so neither gets calls.
+   */
+  @Test
+  void withPublishNotReadyAddressesAPodThatIsStartingOrShuttingDownGetsNoAddress() {
+    api.apply(new ServiceBuilder(Hostnames.service()).editSpec().withPublishNotReadyAddresses(true).endSpec().build());
+    api.apply(Hostnames.slice("hostnames-abc")
+        .endpoint("hostnames-1", "10.244.0.5", true, true, false)   // running
+        .endpoint("hostnames-2", "10.244.0.6", true, false, false)  // starting
+        .endpoint("hostnames-3", "10.244.0.7", true, false, true)   // shutting down, failing readiness
+        .endpoint("hostnames-4", "10.244.0.8", true, true, true)    // shutting down, still serving
+        .build());
 
     startResolver();
 

@@ -1,57 +1,108 @@
 package io.kdiscovery.spring;
 
+import io.fabric8.kubernetes.api.model.Service;
 import io.kdiscovery.model.Endpoint;
 import io.kdiscovery.model.ServicePort;
 import io.kdiscovery.model.ServiceSnapshot;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.springframework.cloud.client.ServiceInstance;
 
 /**
- * The {@code ServiceInstance}s of one snapshot: its usable pods, the ready ones, or when none is ready
- * the ones serving while terminating (kube-proxy's fallback, as the core's balancer does).
+ * The {@code ServiceInstance}s of one snapshot: its usable pods by the model's one rule
+ * ({@link ServiceSnapshot#usableEndpoints()}: ready and serving, or when none is, serving while
+ * terminating), plus the others when {@code include-not-ready-addresses} asks for them.
  *
- * <p>Immutable and thread-safe; computed once per snapshot and shared by every reader.
+ * <p>Immutable and thread-safe; computed once per snapshot (and Service object) and shared by every
+ * reader. Metadata is what Spring Cloud Kubernetes publishes — the Service's labels, annotations and
+ * ports (each switchable, with prefixes), {@code k8s_namespace} and {@code type} — then kdiscovery's own
+ * keys ({@code namespace}, {@code zone}, {@code node}, {@code hostname}, {@code pod}) only where the
+ * Service has not put the same key already.
  *
  * @param snapshot the snapshot this view shows
- * @param instances the usable pods, in the snapshot's order
+ * @param service the Service object it was built with, or null (the DNS source)
+ * @param instances the pods returned by getInstances, usable ones first, in the snapshot's order
  * @param byHostPort every usable pod by {@code address:port}, for turning a pick into an instance
  */
-record InstanceView(ServiceSnapshot snapshot, List<ServiceInstance> instances,
+record InstanceView(ServiceSnapshot snapshot, Service service, List<ServiceInstance> instances,
     Map<String, KDiscoveryServiceInstance> byHostPort) {
 
-  static InstanceView of(String serviceId, ServiceSnapshot snapshot) {
-    List<Endpoint> usable = snapshot.readyEndpoints();
-    if (usable.isEmpty()) {
-      usable = snapshot.endpoints().stream().filter(e -> e.conditions().servingTerminating()).toList();
+  static InstanceView of(String serviceId, ServiceSnapshot snapshot, Service service, KDiscoveryProperties properties) {
+    List<Endpoint> usable = snapshot.usableEndpoints();
+    Set<Endpoint> listed = new LinkedHashSet<>(usable);
+    if (properties.isIncludeNotReadyAddresses()) {
+      listed.addAll(snapshot.endpoints());
     }
+    Map<String, String> labels = service != null && service.getMetadata().getLabels() != null
+        ? service.getMetadata().getLabels() : snapshot.service().labels();
+    Map<String, String> annotations = service != null && service.getMetadata().getAnnotations() != null
+        ? service.getMetadata().getAnnotations() : Map.of();
     ServicePort port = snapshot.service().port(snapshot.key());
-    boolean secure = PrimaryPort.secure(port, snapshot.key());
-    Map<String, String> common = new LinkedHashMap<>(snapshot.service().labels());
-    common.put("namespace", snapshot.key().namespace());
-    List<ServiceInstance> instances = new ArrayList<>(usable.size());
+    KDiscoveryProperties.Metadata settings = properties.getMetadata();
+    Map<String, String> common = new LinkedHashMap<>();
+    if (settings.isAddLabels()) {
+      labels.forEach((k, v) -> common.put(settings.getLabelsPrefix() + k, v));
+    }
+    if (settings.isAddAnnotations()) {
+      annotations.forEach((k, v) -> common.put(settings.getAnnotationsPrefix() + k, v));
+    }
+    common.put("k8s_namespace", snapshot.key().namespace());
+    common.put("type", typeOf(service));
+    common.putIfAbsent("namespace", snapshot.key().namespace());
+    List<ServiceInstance> instances = new ArrayList<>(listed.size());
     Map<String, KDiscoveryServiceInstance> byHostPort = new HashMap<>();
-    for (Endpoint endpoint : usable) {
+    for (Endpoint endpoint : listed) {
       Map<String, String> metadata = new LinkedHashMap<>(common);
-      putIfKnown(metadata, "zone", endpoint.zone());
-      putIfKnown(metadata, "node", endpoint.nodeName());
-      putIfKnown(metadata, "hostname", endpoint.hostname());
-      putIfKnown(metadata, "pod", endpoint.podName());
-      PrimaryPort.podPorts(snapshot.service(), snapshot.key(), endpoint.port())
-          .forEach((name, number) -> metadata.put("port." + name, Integer.toString(number)));
+      if (settings.isAddPorts()) {
+        PrimaryPort.podPorts(snapshot.service(), snapshot.key(), endpoint.port())
+            .forEach((name, number) -> metadata.put(settings.getPortsPrefix() + name, Integer.toString(number)));
+      }
+      putIfAbsent(metadata, "zone", endpoint.zone());
+      putIfAbsent(metadata, "node", endpoint.nodeName());
+      putIfAbsent(metadata, "hostname", endpoint.hostname());
+      putIfAbsent(metadata, "pod", endpoint.podName());
+      boolean secure = PrimaryPort.secure(port, snapshot.key(), endpoint.port(), labels, annotations,
+          properties.getKnownSecurePorts());
       KDiscoveryServiceInstance instance = new KDiscoveryServiceInstance(serviceId, endpoint, secure, metadata);
       instances.add(instance);
       byHostPort.put(endpoint.hostPort(), instance);
     }
-    return new InstanceView(snapshot, List.copyOf(instances), Map.copyOf(byHostPort));
+    return new InstanceView(snapshot, service, List.copyOf(instances), Map.copyOf(byHostPort));
   }
 
-  private static void putIfKnown(Map<String, String> metadata, String key, String value) {
+  /** The one instance of an ExternalName Service: its external name as host, port -1, as Spring Cloud Kubernetes does. */
+  static ServiceInstance externalName(Service service, KDiscoveryProperties properties) {
+    KDiscoveryProperties.Metadata settings = properties.getMetadata();
+    Map<String, String> metadata = new LinkedHashMap<>();
+    if (settings.isAddLabels() && service.getMetadata().getLabels() != null) {
+      service.getMetadata().getLabels().forEach((k, v) -> metadata.put(settings.getLabelsPrefix() + k, v));
+    }
+    if (settings.isAddAnnotations() && service.getMetadata().getAnnotations() != null) {
+      service.getMetadata().getAnnotations().forEach((k, v) -> metadata.put(settings.getAnnotationsPrefix() + k, v));
+    }
+    metadata.put("k8s_namespace", service.getMetadata().getNamespace());
+    metadata.put("type", typeOf(service));
+    metadata.putIfAbsent("namespace", service.getMetadata().getNamespace());
+    // SCK's instance id is the Service's uid; the catalog does not carry it, so namespace/name stands in.
+    String id = service.getMetadata().getUid() != null ? service.getMetadata().getUid()
+        : service.getMetadata().getNamespace() + "/" + service.getMetadata().getName();
+    return new ExternalNameServiceInstance(service.getMetadata().getName(), service.getSpec().getExternalName(),
+        id, metadata);
+  }
+
+  private static String typeOf(Service service) {
+    return service != null && service.getSpec() != null && service.getSpec().getType() != null
+        ? service.getSpec().getType() : "ClusterIP";
+  }
+
+  private static void putIfAbsent(Map<String, String> metadata, String key, String value) {
     if (value != null) {
-      metadata.put(key, value);
+      metadata.putIfAbsent(key, value);
     }
   }
 }

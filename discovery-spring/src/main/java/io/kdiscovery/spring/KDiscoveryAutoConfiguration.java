@@ -5,7 +5,16 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.kdiscovery.KDiscovery;
 import io.kdiscovery.SourceType;
 import io.kdiscovery.source.dns.DnsEndpointSource;
+import io.kdiscovery.time.Ticker;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -17,6 +26,7 @@ import org.springframework.cloud.client.ConditionalOnReactiveDiscoveryEnabled;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 
 /**
  * Sets up kdiscovery in a Spring Boot application: the {@link KDiscovery} instance (with a fabric8
@@ -44,7 +54,8 @@ public class KDiscoveryAutoConfiguration {
   @Bean(destroyMethod = "close")
   @ConditionalOnMissingBean
   KDiscovery kdiscovery(KDiscoveryProperties properties, ObjectProvider<KubernetesClient> client) {
-    KDiscovery.Builder builder = KDiscovery.builder().sourceType(properties.getSource());
+    KDiscovery.Builder builder = KDiscovery.builder().sourceType(properties.getSource())
+        .watchScope(properties.getWatchScope());
     if (properties.getNamespace() != null && !properties.getNamespace().isBlank()) {
       builder.namespace(properties.getNamespace());
     }
@@ -60,11 +71,79 @@ public class KDiscoveryAutoConfiguration {
     return builder.build();
   }
 
+  /** HeartbeatEvents on changes of the Services or of a looked-up id's endpoints. */
+  @Bean(destroyMethod = "close")
+  @ConditionalOnMissingBean
+  @ConditionalOnClass(name = "org.springframework.cloud.client.discovery.event.HeartbeatEvent")
+  @ConditionalOnProperty(prefix = "kdiscovery.heartbeat", name = "enabled", matchIfMissing = true)
+  KDiscoveryHeartbeat kdiscoveryHeartbeat(ApplicationEventPublisher publisher) {
+    return new KDiscoveryHeartbeat(publisher);
+  }
+
+  /**
+   * The watch of the selected namespaces' Services, started now without waiting: the first lookup
+   * waits for its first list at most {@code kdiscovery.initial-wait-timeout} from here.
+   */
+  @Bean(destroyMethod = "close")
+  @ConditionalOnMissingBean
+  @Conditional(KubernetesSourceCondition.class)
+  ServiceCatalogWatch kdiscoveryServiceCatalog(KDiscovery discovery, KDiscoveryProperties properties,
+      ObjectProvider<KubernetesClient> client, ObjectProvider<KDiscoveryHeartbeat> heartbeat) {
+    KubernetesClient kubernetes = client.getIfAvailable();
+    if (kubernetes == null) {
+      throw new IllegalStateException("kdiscovery.source=" + properties.getSource()
+          + " needs a KubernetesClient bean");
+    }
+    List<String> namespaces = properties.getNamespaces().isEmpty()
+        ? List.of(discovery.defaultNamespace()) : properties.getNamespaces();
+    KDiscoveryHeartbeat beat = heartbeat.getIfAvailable();
+    String url = kubernetes.getMasterUrl() == null ? "(no master URL)" : kubernetes.getMasterUrl().toString();
+    ServiceCatalogWatch catalog = new ServiceCatalogWatch(discovery, url, properties.isAllNamespaces(), namespaces,
+        properties.getServiceLabels(), properties.getInitialWaitTimeout(), Ticker.system(),
+        beat == null ? () -> {} : beat::changed);
+    catalog.start(); // a source without Services leaves it closed: lookups then go by port name
+    return catalog;
+  }
+
   @Bean(destroyMethod = "close")
   @ConditionalOnMissingBean
   ServiceDirectory kdiscoveryServiceDirectory(KDiscovery discovery, KDiscoveryProperties properties,
-      ObjectProvider<KubernetesClient> client) {
-    return new ServiceDirectory(discovery, client.getIfAvailable(), properties);
+      ObjectProvider<ServiceCatalogWatch> catalog, ObjectProvider<KDiscoveryHeartbeat> heartbeat,
+      Environment environment) {
+    ServiceCatalogWatch services = properties.getSource() == SourceType.DNS ? null : catalog.getIfAvailable();
+    ServiceDirectory directory = new ServiceDirectory(discovery,
+        services != null && services.isOpen() ? services : null, properties,
+        perServiceSettings(properties, environment), Ticker.system());
+    KDiscoveryHeartbeat beat = heartbeat.getIfAvailable();
+    if (beat != null) {
+      directory.onEntry(entry -> entry.handle().subscribe(snapshot -> beat.changed()));
+    }
+    return directory;
+  }
+
+  /**
+   * Each configured service id's settings: the global ones with {@code kdiscovery.services.<id>.*}
+   * bound over them, so what an id leaves out is the global value. Built and checked at start-up.
+   */
+  static Function<String, KDiscoveryProperties.ServiceSettings> perServiceSettings(KDiscoveryProperties properties,
+      Environment environment) {
+    Binder binder = Binder.get(environment);
+    Map<String, KDiscoveryProperties.ServiceSettings> byId = new HashMap<>();
+    for (String id : properties.getServices().keySet()) {
+      KDiscoveryProperties.ServiceSettings merged = properties.globalSettings();
+      binder.bind("kdiscovery.services[" + id + "]", Bindable.ofInstance(merged));
+      if (merged.getPolicy() == null || merged.getSlowStart() == null) {
+        throw new IllegalArgumentException("kdiscovery.services." + id + ": policy and slow-start must not be empty");
+      }
+      try {
+        merged.getOutlierDetection().toOutlierDetection();
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("kdiscovery.services." + id + ": " + e.getMessage(), e);
+      }
+      byId.put(id.toLowerCase(Locale.ROOT), merged);
+    }
+    KDiscoveryProperties.ServiceSettings global = properties.globalSettings();
+    return id -> byId.getOrDefault(id, global);
   }
 
   /** The blocking {@code DiscoveryClient}. */
@@ -76,8 +155,8 @@ public class KDiscoveryAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    KDiscoveryDiscoveryClient kdiscoveryDiscoveryClient(ServiceDirectory directory) {
-      return new KDiscoveryDiscoveryClient(directory);
+    KDiscoveryDiscoveryClient kdiscoveryDiscoveryClient(ServiceDirectory directory, KDiscoveryProperties properties) {
+      return new KDiscoveryDiscoveryClient(directory, properties.getOrder());
     }
   }
 
@@ -91,8 +170,9 @@ public class KDiscoveryAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    KDiscoveryReactiveDiscoveryClient kdiscoveryReactiveDiscoveryClient(ServiceDirectory directory) {
-      return new KDiscoveryReactiveDiscoveryClient(directory);
+    KDiscoveryReactiveDiscoveryClient kdiscoveryReactiveDiscoveryClient(ServiceDirectory directory,
+        KDiscoveryProperties properties) {
+      return new KDiscoveryReactiveDiscoveryClient(directory, properties.getOrder());
     }
   }
 }

@@ -5,24 +5,34 @@ import org.springframework.cloud.client.ServiceInstance;
 import org.springframework.cloud.client.discovery.DiscoveryClient;
 
 /**
- * A Spring Cloud {@link DiscoveryClient} backed by kdiscovery's live endpoint table: what the table
- * knows, {@link #getInstances} returns at once, with no cache and no refresh interval.
+ * A Spring Cloud {@link DiscoveryClient} backed by kdiscovery's watches: what the Service catalog and
+ * the endpoint table know, {@link #getInstances} and {@link #getServices} return at once, with no
+ * request to the API server, no cache and no refresh interval.
  *
- * <p>Thread-safe. The first {@code getInstances} of a service id blocks while the Service is read and
- * its first table arrives (at most {@code kdiscovery.initial-wait-timeout}); later calls read the
- * latest snapshot without blocking. {@link #getServices()} lists the Services of
- * {@code kdiscovery.namespaces} from the API server on each call.
+ * <p>Thread-safe. A call waits only while a watch has not delivered its first list, never past
+ * {@code kdiscovery.initial-wait-timeout} after that watch started; past it, calls fail at once with
+ * {@link KDiscoveryUnavailableException} (naming the API server's URL and the root cause) until the
+ * API server answers.
  *
- * <p>Service ids are {@code <service>} (in {@code kdiscovery.namespace}) or
- * {@code <service>.<namespace>}. Each instance is a ready pod (or, when none is ready, a pod serving
- * while terminating): host = pod IP, port = the pod's port of the Service's primary port.
+ * <p>Service ids are {@code <service>} (every Service of that name in the selected namespaces, merged)
+ * or {@code <service>.<namespace>}; {@link #getServices} returns plain names. Each instance is a
+ * usable pod by the model's rule: host = pod IP, port = the pod's port of the Service's primary port;
+ * see docs/spring.md for the metadata.
  */
 public final class KDiscoveryDiscoveryClient implements DiscoveryClient {
 
   private final ServiceDirectory directory;
+  private final int order;
 
-  KDiscoveryDiscoveryClient(ServiceDirectory directory) {
+  KDiscoveryDiscoveryClient(ServiceDirectory directory, int order) {
     this.directory = directory;
+    this.order = order;
+  }
+
+  /** {@code kdiscovery.order}: this client's place among several in Spring Cloud's composite client. */
+  @Override
+  public int getOrder() {
+    return order;
   }
 
   @Override

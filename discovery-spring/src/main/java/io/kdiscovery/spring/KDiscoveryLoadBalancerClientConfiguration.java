@@ -30,9 +30,9 @@ public class KDiscoveryLoadBalancerClientConfiguration {
   @Bean
   @ConditionalOnMissingBean
   ReactorLoadBalancer<ServiceInstance> kdiscoveryReactorLoadBalancer(Environment environment,
-      ServiceDirectory directory, KDiscoveryProperties properties, ObjectProvider<PickRecorder> recorder) {
+      ServiceDirectory directory, ObjectProvider<PickRecorder> recorder) {
     return new KDiscoveryReactorLoadBalancer(LoadBalancerClientFactory.getName(environment), directory,
-        properties, recorder.getIfAvailable(() -> PickRecorder.NONE));
+        recorder.getIfAvailable(() -> PickRecorder.NONE));
   }
 
   @Bean

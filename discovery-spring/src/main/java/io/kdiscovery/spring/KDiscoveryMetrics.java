@@ -8,11 +8,14 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Micrometer metrics of the Spring integration, bound by Boot to every {@link MeterRegistry}:
@@ -20,6 +23,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *   <li>{@code kdiscovery.picks} (counter; tags {@code service}, {@code outcome} = success, failure,
  *       connect_failure, cancelled, no_endpoint): the load balancer's picks and how their requests
  *       ended;
+ *   <li>{@code kdiscovery.requests} (timer; tags {@code service}, {@code outcome}): the latency of
+ *       load-balanced requests that were sent, from sending to completion;
  *   <li>{@code kdiscovery.endpoints} (gauge; tags {@code service}, {@code port}): usable endpoints in
  *       the latest snapshot;
  *   <li>{@code kdiscovery.snapshot.age} (gauge, seconds): time since the latest snapshot was published;
@@ -30,13 +35,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *   <li>{@code kdiscovery.ejections} (counter): endpoints ejected by outlier detection.
  * </ul>
  *
- * <p>Thread-safe. Gauges of a service id appear when the integration first opens it.
+ * <p>Thread-safe. Gauges of a service id appear when the integration first opens it; pick meters are
+ * built on a (service, outcome)'s first use and cached, so recording never registers a meter.
  */
 final class KDiscoveryMetrics implements MeterBinder, PickRecorder {
 
   private final ServiceDirectory directory;
   private final Clock clock;
-  private final List<MeterRegistry> registries = new CopyOnWriteArrayList<>();
+  private final List<Meters> bound = new CopyOnWriteArrayList<>();
 
   KDiscoveryMetrics(ServiceDirectory directory, Clock clock) {
     this.directory = directory;
@@ -45,7 +51,7 @@ final class KDiscoveryMetrics implements MeterBinder, PickRecorder {
 
   @Override
   public void bindTo(MeterRegistry registry) {
-    registries.add(registry);
+    bound.add(new Meters(registry));
     directory.onEntry(entry -> register(registry, entry));
   }
 
@@ -54,7 +60,7 @@ final class KDiscoveryMetrics implements MeterBinder, PickRecorder {
     String port = entry.key().port();
     ServiceHandle handle = entry.handle();
     Gauge.builder("kdiscovery.endpoints", entry, e -> e.handle().snapshot()
-            .map(s -> (double) e.view(s).instances().size()).orElse(Double.NaN))
+            .map(s -> (double) s.usableEndpoints().size()).orElse(Double.NaN))
         .description("Usable endpoints of the service in its latest snapshot")
         .tags("service", service, "port", port).register(registry);
     Gauge.builder("kdiscovery.snapshot.age", handle, h -> h.snapshot().map(this::ageSeconds).orElse(Double.NaN))
@@ -87,12 +93,46 @@ final class KDiscoveryMetrics implements MeterBinder, PickRecorder {
   }
 
   @Override
-  public void record(String serviceId, String outcome) {
-    for (MeterRegistry registry : registries) {
-      Counter.builder("kdiscovery.picks")
-          .description("Load-balancer picks by outcome of their request")
-          .tags("service", serviceId, "outcome", outcome)
-          .register(registry).increment();
+  public void record(String serviceId, String outcome, long latencyNanos) {
+    for (Meters meters : bound) {
+      OutcomeMeters m = meters.of(serviceId, outcome);
+      m.picks.increment();
+      if (latencyNanos >= 0) {
+        m.latency.record(latencyNanos, TimeUnit.NANOSECONDS);
+      }
     }
   }
+
+  /**
+   * One registry's pick meters, built once per (service, outcome) and then only looked up: the
+   * request path costs a map read and an increment, never a meter registration.
+   */
+  private static final class Meters {
+    private final MeterRegistry registry;
+    private final ConcurrentHashMap<String, ConcurrentHashMap<String, OutcomeMeters>> byService =
+        new ConcurrentHashMap<>();
+
+    Meters(MeterRegistry registry) {
+      this.registry = registry;
+    }
+
+    OutcomeMeters of(String serviceId, String outcome) {
+      ConcurrentHashMap<String, OutcomeMeters> byOutcome = byService.get(serviceId);
+      if (byOutcome == null) {
+        byOutcome = byService.computeIfAbsent(serviceId, id -> new ConcurrentHashMap<>());
+      }
+      OutcomeMeters meters = byOutcome.get(outcome);
+      return meters != null ? meters : byOutcome.computeIfAbsent(outcome, o -> new OutcomeMeters(
+          Counter.builder("kdiscovery.picks")
+              .description("Load-balancer picks by outcome of their request")
+              .tags("service", serviceId, "outcome", o)
+              .register(registry),
+          Timer.builder("kdiscovery.requests")
+              .description("Latency of load-balanced requests, from sending to completion, by outcome")
+              .tags("service", serviceId, "outcome", o)
+              .register(registry)));
+    }
+  }
+
+  private record OutcomeMeters(Counter picks, Timer latency) {}
 }

@@ -4,11 +4,15 @@ import io.kdiscovery.SourceType;
 import io.kdiscovery.balancing.Policy;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
- * The {@code kdiscovery.*} settings of the Spring integration.
+ * The kdiscovery.* settings of the Spring integration.
  *
  * <p>Not thread-safe while Spring binds it; read-only afterwards. Every property has a default, so an
  * application inside a cluster needs none of them.
@@ -20,48 +24,106 @@ public class KDiscoveryProperties {
   private boolean enabled = true;
 
   /**
-   * The namespace of a service id written without one ({@code web} rather than {@code web.shop}).
-   * Empty: the Kubernetes client's namespace (the pod's own, inside a cluster), else {@code default}.
+   * The namespace of a service id written without one ("web" rather than "web.shop").
+   * Empty: the Kubernetes client's namespace (the pod's own, inside a cluster), else "default".
    */
   private String namespace;
 
   /**
-   * The namespaces whose Services {@code DiscoveryClient.getServices()} lists. Empty: the namespace of
-   * unqualified service ids only.
+   * The namespaces searched for a service id written without a namespace, and listed by
+   * DiscoveryClient.getServices(). Empty: the namespace above only.
    */
   private List<String> namespaces = new ArrayList<>();
 
   /**
-   * Where endpoints come from: {@code kubernetes} (EndpointSlice watches; needs RBAC), {@code dns} (a
-   * headless Service's records; needs none) or {@code auto} (the API when allowed, else DNS).
+   * Where endpoints come from: kubernetes (EndpointSlice watches; needs RBAC), dns (a headless
+   * Service's records; needs none) or auto (the API when allowed, else DNS).
    */
   private SourceType source = SourceType.KUBERNETES;
+
+  /**
+   * What the Kubernetes source watches for the Services looked up: service (a watch of each Service and
+   * of its EndpointSlices), namespace (one watch of all Services and one of all EndpointSlices per
+   * namespace, however many Services are called; shared with the Service list) or cluster (the same
+   * for the whole cluster; needs cluster-wide read access).
+   */
+  private io.kdiscovery.WatchScope watchScope = io.kdiscovery.WatchScope.SERVICE;
 
   /** The cluster's DNS domain, for the DNS source. */
   private String clusterDomain = "cluster.local";
 
   /**
-   * The Service port whose pods' port a ServiceInstance carries, when the Service has several: this
-   * port name if the Service has it, else {@code https}, else {@code http}, else the first port. With
-   * the DNS source, the port name looked up in SRV records ({@code http} when empty).
+   * The Service port whose pods' port a ServiceInstance carries, when the Service has several and no
+   * "primary-port-name" label: this port name if the Service has it, else "https", else "http", else
+   * the first port. With the DNS source, the port name looked up in SRV records ("http" when empty).
    */
   private String portName;
 
   /** How the load balancer chooses a pod per request. */
   private Policy policy = Policy.ROUND_ROBIN;
 
-  /** How long to wait for a Service's first table before a lookup answers empty. */
+  /**
+   * The longest any lookup (getInstances, getServices, a load-balanced request) waits for the
+   * Kubernetes API server: counted from start-up for the Service list and from a service id's first
+   * lookup for its endpoints. Past it, lookups fail at once with KDiscoveryUnavailableException until
+   * the API server answers.
+   */
   private Duration initialWaitTimeout = Duration.ofSeconds(5);
 
   /**
-   * The zone this application runs in ({@code topology.kubernetes.io/zone} of its node), so that picks
-   * prefer pods of the same zone where the Service asks for it ({@code trafficDistribution}, topology
-   * hints). Empty: no zone preference.
+   * The zone this application runs in (topology.kubernetes.io/zone of its node), so that picks prefer
+   * pods of the same zone where the Service asks for it (trafficDistribution, topology hints). Empty:
+   * no zone preference.
    */
   private String zone;
 
   /** How long a new pod's share of requests ramps up to full; zero (the default) turns slow start off. */
   private Duration slowStart = Duration.ZERO;
+
+  /**
+   * Whether every namespace is searched and listed (one watch of Services for the cluster; needs a
+   * ClusterRole), instead of the namespaces above.
+   */
+  private boolean allNamespaces;
+
+  /**
+   * Only Services carrying all of these labels are discovered and listed, e.g.
+   * kdiscovery.service-labels.team=shop.
+   */
+  private Map<String, String> serviceLabels = new LinkedHashMap<>();
+
+  /**
+   * A SpEL expression evaluated on each fabric8 Service object (read-only, as Spring Cloud Kubernetes
+   * does); only Services for which it is true are discovered and listed, e.g.
+   * metadata.labels['tier'] == 'backend'. Empty: every Service.
+   */
+  private String filter;
+
+  /** Whether getInstances also returns pods that are not ready (the load balancer still never picks them). */
+  private boolean includeNotReadyAddresses;
+
+  /**
+   * Whether an ExternalName Service is discovered, as one instance whose host is its external name
+   * (port -1).
+   */
+  private boolean includeExternalNameServices;
+
+  /** Pod ports that make an instance secure (https). */
+  private Set<Integer> knownSecurePorts = new LinkedHashSet<>(List.of(443, 8443));
+
+  /** The order of kdiscovery's DiscoveryClient among several (Spring Cloud's composite client sorts by it). */
+  private int order;
+
+  /**
+   * Per-service settings over the global ones, by service id: policy, affinity, outlier detection and
+   * slow start, e.g. kdiscovery.services.web.policy=least-request, or
+   * kdiscovery.services[web.shop].policy for an id with a namespace.
+   */
+  private Map<String, ServiceSettings> services = new LinkedHashMap<>();
+
+  private final Metadata metadata = new Metadata();
+
+  private final Heartbeat heartbeat = new Heartbeat();
 
   private final Affinity affinity = new Affinity();
 
@@ -121,6 +183,14 @@ public class KDiscoveryProperties {
     this.source = source;
   }
 
+  public io.kdiscovery.WatchScope getWatchScope() {
+    return watchScope;
+  }
+
+  public void setWatchScope(io.kdiscovery.WatchScope watchScope) {
+    this.watchScope = watchScope;
+  }
+
   public String getClusterDomain() {
     return clusterDomain;
   }
@@ -161,21 +231,233 @@ public class KDiscoveryProperties {
     return health;
   }
 
+  public boolean isAllNamespaces() {
+    return allNamespaces;
+  }
+
+  public void setAllNamespaces(boolean allNamespaces) {
+    this.allNamespaces = allNamespaces;
+  }
+
+  public Map<String, String> getServiceLabels() {
+    return serviceLabels;
+  }
+
+  public void setServiceLabels(Map<String, String> serviceLabels) {
+    this.serviceLabels = serviceLabels;
+  }
+
+  public String getFilter() {
+    return filter;
+  }
+
+  public void setFilter(String filter) {
+    this.filter = filter;
+  }
+
+  public boolean isIncludeNotReadyAddresses() {
+    return includeNotReadyAddresses;
+  }
+
+  public void setIncludeNotReadyAddresses(boolean includeNotReadyAddresses) {
+    this.includeNotReadyAddresses = includeNotReadyAddresses;
+  }
+
+  public boolean isIncludeExternalNameServices() {
+    return includeExternalNameServices;
+  }
+
+  public void setIncludeExternalNameServices(boolean includeExternalNameServices) {
+    this.includeExternalNameServices = includeExternalNameServices;
+  }
+
+  public Set<Integer> getKnownSecurePorts() {
+    return knownSecurePorts;
+  }
+
+  public void setKnownSecurePorts(Set<Integer> knownSecurePorts) {
+    this.knownSecurePorts = knownSecurePorts;
+  }
+
+  public int getOrder() {
+    return order;
+  }
+
+  public void setOrder(int order) {
+    this.order = order;
+  }
+
+  public Map<String, ServiceSettings> getServices() {
+    return services;
+  }
+
+  public void setServices(Map<String, ServiceSettings> services) {
+    this.services = services;
+  }
+
+  public Metadata getMetadata() {
+    return metadata;
+  }
+
+  public Heartbeat getHeartbeat() {
+    return heartbeat;
+  }
+
+  /** The global balancing settings, as the base of every service id's own. */
+  ServiceSettings globalSettings() {
+    ServiceSettings global = new ServiceSettings();
+    global.setPolicy(policy);
+    global.setSlowStart(slowStart);
+    global.getAffinity().copyFrom(affinity);
+    global.getOutlierDetection().copyFrom(outlierDetection);
+    return global;
+  }
+
+  /**
+   * What a ServiceInstance's metadata carries, as Spring Cloud Kubernetes publishes it: the Service's
+   * labels, annotations and ports (each switchable, with a prefix), k8s_namespace and type; then
+   * kdiscovery's own keys (namespace, zone, node, hostname, pod) where no Service label has the name.
+   */
+  public static class Metadata {
+
+    /** Whether the Service's labels are added. */
+    private boolean addLabels = true;
+
+    /** Prefix of the label keys. */
+    private String labelsPrefix = "";
+
+    /** Whether the Service's annotations are added. */
+    private boolean addAnnotations = true;
+
+    /** Prefix of the annotation keys. */
+    private String annotationsPrefix = "";
+
+    /** Whether the pods' port of each Service port is added, by port name. */
+    private boolean addPorts = true;
+
+    /** Prefix of the port keys. */
+    private String portsPrefix = "port.";
+
+    public boolean isAddLabels() {
+      return addLabels;
+    }
+
+    public void setAddLabels(boolean addLabels) {
+      this.addLabels = addLabels;
+    }
+
+    public String getLabelsPrefix() {
+      return labelsPrefix;
+    }
+
+    public void setLabelsPrefix(String labelsPrefix) {
+      this.labelsPrefix = labelsPrefix == null ? "" : labelsPrefix;
+    }
+
+    public boolean isAddAnnotations() {
+      return addAnnotations;
+    }
+
+    public void setAddAnnotations(boolean addAnnotations) {
+      this.addAnnotations = addAnnotations;
+    }
+
+    public String getAnnotationsPrefix() {
+      return annotationsPrefix;
+    }
+
+    public void setAnnotationsPrefix(String annotationsPrefix) {
+      this.annotationsPrefix = annotationsPrefix == null ? "" : annotationsPrefix;
+    }
+
+    public boolean isAddPorts() {
+      return addPorts;
+    }
+
+    public void setAddPorts(boolean addPorts) {
+      this.addPorts = addPorts;
+    }
+
+    public String getPortsPrefix() {
+      return portsPrefix;
+    }
+
+    public void setPortsPrefix(String portsPrefix) {
+      this.portsPrefix = portsPrefix == null ? "" : portsPrefix;
+    }
+  }
+
+  /** HeartbeatEvents, which Spring Cloud Gateway's discovery locator and other listeners refresh on. */
+  public static class Heartbeat {
+
+    /**
+     * Whether a HeartbeatEvent is published when the set of Services or the endpoints of a looked-up
+     * service id change (pushed by the watches, no polling).
+     */
+    private boolean enabled = true;
+
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+  }
+
+  /** One service id's balancing settings; what is not set is taken from the global settings. */
+  public static class ServiceSettings {
+
+    /** How the load balancer chooses a pod per request for this service id. */
+    private Policy policy;
+
+    /** How long a new pod's share of this service id's requests ramps up to full. */
+    private Duration slowStart;
+
+    private final Affinity affinity = new Affinity();
+
+    private final OutlierDetection outlierDetection = new OutlierDetection();
+
+    public Policy getPolicy() {
+      return policy;
+    }
+
+    public void setPolicy(Policy policy) {
+      this.policy = policy;
+    }
+
+    public Duration getSlowStart() {
+      return slowStart;
+    }
+
+    public void setSlowStart(Duration slowStart) {
+      this.slowStart = slowStart;
+    }
+
+    public Affinity getAffinity() {
+      return affinity;
+    }
+
+    public OutlierDetection getOutlierDetection() {
+      return outlierDetection;
+    }
+  }
+
   /**
    * Session affinity: which part of an outgoing request keeps it on the same pod. The first of header,
    * cookie and client IP that the request carries is the key.
    */
   public static class Affinity {
 
-    /** The request header whose value is the affinity key, e.g. {@code X-User-Id}. */
+    /** The request header whose value is the affinity key, e.g. X-User-Id. */
     private String header;
 
-    /** The cookie whose value is the affinity key, e.g. {@code SESSION}. */
+    /** The cookie whose value is the affinity key, e.g. SESSION. */
     private String cookie;
 
     /**
-     * Whether the client's IP is the affinity key: the request attribute
-     * {@value KDiscoveryAttributes#CLIENT_IP}, else the first address of {@code X-Forwarded-For}.
+     * Whether the client's IP is the affinity key: the request attribute "io.kdiscovery.client-ip"
+     * (KDiscoveryAttributes.CLIENT_IP), else the first address of X-Forwarded-For.
      */
     private boolean clientIp;
 
@@ -212,6 +494,13 @@ public class KDiscoveryProperties {
 
     public void setIdleTimeout(Duration idleTimeout) {
       this.idleTimeout = idleTimeout;
+    }
+
+    void copyFrom(Affinity other) {
+      header = other.header;
+      cookie = other.cookie;
+      clientIp = other.clientIp;
+      idleTimeout = other.idleTimeout;
     }
 
     /** Whether any affinity source is configured. */
@@ -261,6 +550,16 @@ public class KDiscoveryProperties {
 
     /** Below this share of healthy pods, ejections are ignored and every pod gets traffic, in [0, 1]. */
     private double panicThreshold = 0.5;
+
+    void copyFrom(OutlierDetection other) {
+      enabled = other.enabled;
+      consecutiveFailures = other.consecutiveFailures;
+      ejectOnConnectFailure = other.ejectOnConnectFailure;
+      baseEjectionTime = other.baseEjectionTime;
+      maxEjectionTime = other.maxEjectionTime;
+      maxEjectedShare = other.maxEjectedShare;
+      panicThreshold = other.panicThreshold;
+    }
 
     /**
      * These settings as kdiscovery's {@link io.kdiscovery.health.OutlierDetection}.

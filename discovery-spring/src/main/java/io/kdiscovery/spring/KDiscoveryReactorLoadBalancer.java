@@ -3,9 +3,12 @@ package io.kdiscovery.spring;
 import io.kdiscovery.BalancedService;
 import io.kdiscovery.balancing.NoEndpointException;
 import io.kdiscovery.balancing.Pick;
+import io.kdiscovery.balancing.PickContext;
+import io.kdiscovery.table.SnapshotTimeoutException;
 import io.kdiscovery.model.Endpoint;
 import io.kdiscovery.model.ServiceSnapshot;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -14,6 +17,7 @@ import org.springframework.cloud.client.ServiceInstance;
 import org.springframework.cloud.client.loadbalancer.DefaultResponse;
 import org.springframework.cloud.client.loadbalancer.EmptyResponse;
 import org.springframework.cloud.client.loadbalancer.Request;
+import org.springframework.cloud.client.loadbalancer.RetryableRequestContext;
 import org.springframework.cloud.client.loadbalancer.Response;
 import org.springframework.cloud.loadbalancer.core.ReactorServiceInstanceLoadBalancer;
 import reactor.core.publisher.Mono;
@@ -21,18 +25,21 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * Spring Cloud LoadBalancer's per-request choice, made by kdiscovery's {@link
- * io.kdiscovery.balancing.LoadBalancer}: the policy of {@code kdiscovery.policy}, sticky affinity by
- * the configured header, cookie or client IP, and passive health fed by {@link OutcomeLifecycle}.
+ * io.kdiscovery.balancing.LoadBalancer}: the policy of {@code kdiscovery.policy} (or
+ * {@code kdiscovery.services.<id>.policy}), sticky affinity by the configured header, cookie or client
+ * IP, and passive health fed by {@link OutcomeLifecycle}.
  *
  * <p>Thread-safe; one per service id (Spring Cloud creates it in the id's child context). Once the
- * service id's table exists, {@link #choose} completes at once on the caller's thread without
- * blocking. The first request of an id reads the Service and waits for its first table on Reactor's
- * bounded-elastic scheduler, at most {@code kdiscovery.initial-wait-timeout}.
+ * service id's balancer holds a snapshot, {@link #choose} completes at once on the caller's thread:
+ * it only picks, it never updates or rebuilds the balancer (snapshots reach the balancer on the
+ * table's delivery thread). The first request of an id finds its Service in the catalog and waits for
+ * the balancer's first snapshot on Reactor's bounded-elastic scheduler, never past the deadline of
+ * {@code kdiscovery.initial-wait-timeout}; past it, requests fail at once with
+ * {@link KDiscoveryUnavailableException} until the API server answers.
  *
- * <p>Every pick is made from the table's latest snapshot: when the table has a newer snapshot than
- * the balancer (its listener has not run yet), the pick brings the balancer up to date first. So the
- * first request after the table learned that a pod is gone never goes to that pod. No endpoint
- * answers with an empty response, which Spring Cloud turns into "No instances available".
+ * <p>A retry (Spring Cloud LoadBalancer's {@code RetryableRequestContext}) never goes back to the
+ * instance that just failed. No endpoint answers with an empty response, which Spring Cloud turns
+ * into "No instances available".
  */
 public final class KDiscoveryReactorLoadBalancer implements ReactorServiceInstanceLoadBalancer {
 
@@ -42,53 +49,82 @@ public final class KDiscoveryReactorLoadBalancer implements ReactorServiceInstan
   private final ServiceDirectory directory;
   private final AffinityKeys affinity;
   private final PickRecorder recorder;
-  private final Duration initialWait;
   private volatile ServiceDirectory.Entry entry;
 
-  KDiscoveryReactorLoadBalancer(String serviceId, ServiceDirectory directory, KDiscoveryProperties properties,
-      PickRecorder recorder) {
+  KDiscoveryReactorLoadBalancer(String serviceId, ServiceDirectory directory, PickRecorder recorder) {
     this.serviceId = serviceId;
     this.directory = directory;
-    this.affinity = new AffinityKeys(properties.getAffinity());
+    this.affinity = new AffinityKeys(directory.affinitySettings(serviceId));
     this.recorder = recorder;
-    this.initialWait = properties.getInitialWaitTimeout();
   }
 
   @Override
   @SuppressWarnings("rawtypes") // Spring Cloud's ReactorLoadBalancer declares the raw type
   public Mono<Response<ServiceInstance>> choose(Request request) {
     ServiceDirectory.Entry known = entry;
-    if (known != null && known.handle().snapshot().isPresent()) {
-      return Mono.just(pick(known, request));
+    if (known != null && !known.isClosed()) {
+      BalancedService balanced = known.balanced(serviceId);
+      if (balanced.balancer().snapshot() != null) {
+        return Mono.just(pick(known, balanced, request));
+      }
     }
-    return Mono.fromCallable(() -> directory.entry(serviceId))
-        .subscribeOn(Schedulers.boundedElastic())
-        .flatMap(found -> found.isEmpty() ? Mono.just(noEndpoint("service not found")) : firstPick(found.get(), request));
+    return Mono.fromCallable(() -> firstPick(request)).subscribeOn(Schedulers.boundedElastic());
   }
 
-  private Mono<Response<ServiceInstance>> firstPick(ServiceDirectory.Entry opened, Request<?> request) {
+  /** Finds the Service and waits for the balancer's first snapshot, within the deadline. */
+  private Response<ServiceInstance> firstPick(Request<?> request) {
+    Optional<ServiceDirectory.Entry> found = directory.entryForBalancing(serviceId);
+    if (found.isEmpty()) {
+      return noEndpoint("no Service for service id '" + serviceId + "'");
+    }
+    ServiceDirectory.Entry opened = found.get();
+    BalancedService balanced = opened.balanced(serviceId);
+    if (balanced.balancer().snapshot() == null) {
+      Duration remaining = opened.remainingWait();
+      if (!(!remaining.isNegative() && !remaining.isZero())) {
+        throw opened.unavailable(null);
+      }
+      try {
+        balanced.awaitSnapshot(remaining); // returns once the balancer itself holds the snapshot
+      } catch (SnapshotTimeoutException e) {
+        throw opened.unavailable(e);
+      }
+    }
     entry = opened;
-    return Mono.fromFuture(opened.handle().firstSnapshot().copy())
-        .timeout(initialWait)
-        .map(snapshot -> pick(opened, request))
-        .onErrorResume(java.util.concurrent.TimeoutException.class,
-            e -> Mono.just(noEndpoint("no table within " + initialWait)));
+    return pick(opened, balanced, request);
   }
 
-  private Response<ServiceInstance> pick(ServiceDirectory.Entry current, Request<?> request) {
-    BalancedService balanced = current.balanced();
-    Optional<ServiceSnapshot> latest = current.handle().snapshot();
-    ServiceSnapshot held = balanced.balancer().snapshot();
-    if (latest.isPresent() && (held == null || held.version() < latest.get().version())) {
-      balanced.balancer().update(latest.get()); // serialized with the table listener's updates
+  private Response<ServiceInstance> pick(ServiceDirectory.Entry current, BalancedService balanced, Request<?> request) {
+    PickContext context = affinity.contextOf(request);
+    Endpoint previous = previousEndpoint(request);
+    if (previous != null) {
+      context = context.excluding(List.of(previous));
     }
     Pick pick;
     try {
-      pick = balanced.pick(affinity.contextOf(request));
+      pick = balanced.pick(context);
     } catch (NoEndpointException e) {
       return noEndpoint(e.getMessage());
     }
-    return new DefaultResponse(new PickedInstance(instanceOf(current, pick.endpoint(), balanced), pick));
+    return new DefaultResponse(new PickedInstance(serviceId, instanceOf(current, pick.endpoint(), balanced), pick));
+  }
+
+  /** The pod a retry's previous attempt went to, which the retry must not go back to. */
+  private static Endpoint previousEndpoint(Request<?> request) {
+    if (request == null || !(request.getContext() instanceof RetryableRequestContext retry)
+        || retry.getPreviousServiceInstance() == null) {
+      return null;
+    }
+    ServiceInstance previous = retry.getPreviousServiceInstance();
+    if (previous instanceof PickedInstance picked) {
+      return picked.pick().endpoint();
+    }
+    try {
+      return Endpoint.of(previous.getHost(), previous.getPort());
+    } catch (IllegalArgumentException e) {
+      log.debug("previous instance {} is not a pod address; nothing excluded", previous, e);
+      return null;
+    }
   }
 
   private KDiscoveryServiceInstance instanceOf(ServiceDirectory.Entry current, Endpoint endpoint, BalancedService balanced) {
@@ -96,14 +132,14 @@ public final class KDiscoveryReactorLoadBalancer implements ReactorServiceInstan
     KDiscoveryServiceInstance instance = current.view(snapshot).byHostPort().get(endpoint.hostPort());
     if (instance == null) {
       // A newer snapshot replaced the one picked from in between; describe the pod without metadata.
-      instance = new KDiscoveryServiceInstance(serviceId, endpoint, false, Map.of());
+      instance = new KDiscoveryServiceInstance(current.key().name(), endpoint, false, Map.of());
     }
     return instance;
   }
 
   private Response<ServiceInstance> noEndpoint(String why) {
     log.debug("no pod for service id '{}': {}", serviceId, why);
-    recorder.record(serviceId, "no_endpoint");
+    recorder.record(serviceId, "no_endpoint", -1);
     return new EmptyResponse();
   }
 }

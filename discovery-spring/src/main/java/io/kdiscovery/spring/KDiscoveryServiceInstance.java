@@ -10,10 +10,11 @@ import org.springframework.cloud.client.ServiceInstance;
  * One pod of a Service, as Spring Cloud sees it: the pod's IP and its port for the Service's primary
  * port, named by the pod.
  *
- * <p>Immutable and thread-safe. Metadata keys: {@code namespace}, {@code zone}, {@code node},
- * {@code hostname}, {@code pod} (each only when known), the Service's labels, and
- * {@code port.<name>} for every Service port whose pods' port is known ({@link PrimaryPort#podPorts}).
- * {@code zone} is the key Spring Cloud LoadBalancer's zone preference reads.
+ * <p>Immutable and thread-safe. Metadata as {@link InstanceView} builds it: Spring Cloud Kubernetes'
+ * keys (the Service's labels and annotations, {@code port.<name>}, {@code k8s_namespace},
+ * {@code type}), then kdiscovery's {@code namespace}, {@code zone}, {@code node}, {@code hostname},
+ * {@code pod} where the Service has not set them. {@code zone} is the key Spring Cloud
+ * LoadBalancer's zone preference reads.
  */
 final class KDiscoveryServiceInstance implements ServiceInstance {
 

@@ -37,8 +37,8 @@ public final class KDiscoveryServiceInstanceListSupplier implements ServiceInsta
 
   @Override
   public Flux<List<ServiceInstance>> get() {
-    // Opening an id the first time reads the Service: keep that off the caller's thread.
-    return Mono.fromCallable(() -> directory.entry(serviceId))
+    // The first lookup of an id may wait for the catalog or the table: keep it off the caller's thread.
+    return Mono.fromCallable(() -> directory.entryForBalancing(serviceId))
         .subscribeOn(Schedulers.boundedElastic())
         .flatMapMany(entry -> entry.map(KDiscoveryServiceInstanceListSupplier::live)
             .orElseGet(() -> Flux.just(List.of())));

@@ -50,6 +50,7 @@ final class OutcomeLifecycle implements LoadBalancerLifecycle<Object, Object, Se
       case DISCARD -> {
         pick.cancel();
         outcome = "cancelled";
+        latency = -1;
       }
       case FAILED -> {
         if (isConnectFailure(context.getThrowable())) {
@@ -71,7 +72,7 @@ final class OutcomeLifecycle implements LoadBalancerLifecycle<Object, Object, Se
         }
       }
     }
-    recorder.record(picked.getServiceId(), outcome);
+    recorder.record(picked.balancedId(), outcome, latency);
   }
 
   private static boolean isConnectFailure(Throwable error) {

@@ -6,11 +6,13 @@ package io.kdiscovery.spring;
  */
 interface PickRecorder {
 
-  PickRecorder NONE = (serviceId, outcome) -> {};
+  PickRecorder NONE = (serviceId, outcome, latencyNanos) -> {};
 
   /**
    * @param outcome {@code success}, {@code failure}, {@code connect_failure}, {@code cancelled} or
    *     {@code no_endpoint}
+   * @param latencyNanos how long the request took, or a negative number when it was not sent
+   *     ({@code cancelled}, {@code no_endpoint})
    */
-  void record(String serviceId, String outcome);
+  void record(String serviceId, String outcome, long latencyNanos);
 }

@@ -17,15 +17,22 @@ import org.springframework.cloud.client.ServiceInstance;
  */
 final class PickedInstance implements ServiceInstance {
 
+  private final String balancedId;
   private final KDiscoveryServiceInstance instance;
   private final Pick pick;
   private volatile long startNanos;
   private final java.util.concurrent.atomic.AtomicBoolean completed = new java.util.concurrent.atomic.AtomicBoolean();
 
-  PickedInstance(KDiscoveryServiceInstance instance, Pick pick) {
+  PickedInstance(String balancedId, KDiscoveryServiceInstance instance, Pick pick) {
+    this.balancedId = balancedId;
     this.instance = instance;
     this.pick = pick;
     this.startNanos = System.nanoTime();
+  }
+
+  /** The service id the load balancer picked for: what metrics are tagged with. */
+  String balancedId() {
+    return balancedId;
   }
 
   Pick pick() {

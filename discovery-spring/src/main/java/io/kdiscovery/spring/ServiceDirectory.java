@@ -1,9 +1,6 @@
 package io.kdiscovery.spring;
 
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.kdiscovery.BalancedService;
 import io.kdiscovery.KDiscovery;
 import io.kdiscovery.SourceType;
@@ -13,48 +10,68 @@ import io.kdiscovery.model.ServiceKey;
 import io.kdiscovery.model.ServiceSnapshot;
 import io.kdiscovery.table.ServiceHandle;
 import io.kdiscovery.table.SnapshotTimeoutException;
+import io.kdiscovery.time.Ticker;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.cloud.client.ServiceInstance;
 
 /**
- * The Spring integration's view of kdiscovery: turns a Spring service id into a watched Service port
- * and keeps one live entry per id for the application's lifetime.
+ * The Spring integration's view of kdiscovery: turns a Spring service id into the watched Service
+ * ports behind it and keeps one live entry per Service for the application's lifetime.
  *
- * <p>Thread-safe. Resolving an id the first time may block: it reads the Service once (to choose its
- * primary port, see {@link PrimaryPort}) and waits up to {@code kdiscovery.initial-wait-timeout} for
- * the first table. Afterwards every read is a volatile read of the latest snapshot. A Service that does
- * not exist is not remembered: the next lookup reads it again, so one created later is found.
+ * <p>Thread-safe. No call sends a request to the API server: Services come from the
+ * {@link ServiceCatalogWatch} (a watch, started with the application), endpoints from the table. A call
+ * waits only while a source has not delivered its first state, and never past that source's deadline
+ * ({@code kdiscovery.initial-wait-timeout} after the catalog's start, or after a Service's first
+ * lookup); past it, it fails at once with {@link KDiscoveryUnavailableException} until the source
+ * answers. A Service that does not exist is answered from the catalog, and one created later is found
+ * as soon as the watch reports it.
  *
- * <p>Service ids are {@code <service>} (the configured namespace) or {@code <service>.<namespace>},
- * case-insensitive, as Spring Cloud LoadBalancer takes them from a URL's host.
+ * <p>Service ids: {@code <service>} is every Service of that name in the selected namespaces (the
+ * application's own by default, a list, or all), merged as Spring Cloud Kubernetes merges them;
+ * {@code <service>.<namespace>} is that one Service (Kubernetes names cannot contain dots, so the two
+ * forms never collide). Case-insensitive, as Spring Cloud LoadBalancer takes ids from a URL's host.
  */
 final class ServiceDirectory implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(ServiceDirectory.class);
 
   private final KDiscovery discovery;
-  private final KubernetesClient client;
+  private final ServiceCatalogWatch catalog;
   private final KDiscoveryProperties properties;
+  private final Function<String, KDiscoveryProperties.ServiceSettings> settings;
+  private final Predicate<Service> filter;
+  private final Ticker ticker;
   private final Map<String, Entry> entries = new ConcurrentHashMap<>();
-  private final List<Consumer<Entry>> entryListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<Consumer<Entry>> entryListeners = new CopyOnWriteArrayList<>();
 
   /**
-   * @param client reads Services for their ports and for {@link #serviceIds()}; null with the DNS
-   *     source, which then uses the configured port name
+   * @param catalog the Services of the selected namespaces; null with the DNS source, which cannot
+   *     list Services and then uses the configured port name
+   * @param settings each service id's balancing settings (the global ones where it has none)
    */
-  ServiceDirectory(KDiscovery discovery, KubernetesClient client, KDiscoveryProperties properties) {
+  ServiceDirectory(KDiscovery discovery, ServiceCatalogWatch catalog, KDiscoveryProperties properties,
+      Function<String, KDiscoveryProperties.ServiceSettings> settings, Ticker ticker) {
     this.discovery = discovery;
-    this.client = properties.getSource() == SourceType.DNS ? null : client;
+    this.catalog = catalog;
     this.properties = properties;
-    balancerSettings(); // a bad setting fails the application's start, not its first request
+    this.settings = settings;
+    this.filter = ServiceFilter.of(properties.getFilter());
+    this.ticker = ticker;
+    balancerSettings(properties.globalSettings()); // a bad setting fails the start, not a request
   }
 
   KDiscovery discovery() {
@@ -67,115 +84,183 @@ final class ServiceDirectory implements AutoCloseable {
     entries.values().forEach(listener);
   }
 
-  /** The live entry of {@code serviceId}, opening it if needed; empty when the Service does not exist. */
-  Optional<Entry> entry(String serviceId) {
-    String id = serviceId.toLowerCase(Locale.ROOT);
-    Entry existing = entries.get(id);
-    if (existing != null) {
-      return Optional.of(existing);
-    }
-    ServiceKey key = resolve(id);
-    if (key == null) {
-      return Optional.empty();
-    }
-    boolean[] created = {false};
-    Entry entry = entries.computeIfAbsent(id, i -> {
-      created[0] = true;
-      return new Entry(i, key, discovery.open(key));
-    });
-    if (created[0]) {
-      log.info("kdiscovery watches {} for service id '{}'", key, id);
-      entryListeners.forEach(l -> l.accept(entry));
-    }
-    return Optional.of(entry);
-  }
-
-  /** Entries opened so far, by service id. */
+  /** Entries opened so far, by Service. */
   List<Entry> entries() {
-    return List.copyOf(new java.util.TreeMap<>(entries).values());
+    return List.copyOf(new TreeMap<>(entries).values());
   }
 
   /**
-   * The usable pods of {@code serviceId}, waiting for the first table when needed; empty when the
-   * Service does not exist or its table did not arrive in time.
+   * The instances of {@code serviceId}, merged across the Services it names; empty when none exists.
+   *
+   * @throws KDiscoveryUnavailableException when a source has not answered by its deadline
    */
-  List<org.springframework.cloud.client.ServiceInstance> instances(String serviceId) {
-    Optional<Entry> entry = entry(serviceId);
-    if (entry.isEmpty()) {
-      return List.of();
+  List<ServiceInstance> instances(String serviceId) {
+    String id = serviceId.toLowerCase(Locale.ROOT);
+    List<ServiceInstance> instances = new ArrayList<>();
+    for (Target target : targets(id)) {
+      if (target.externalName() != null) {
+        instances.add(target.externalName());
+        continue;
+      }
+      ServiceSnapshot snapshot = target.entry().awaitSnapshot();
+      instances.addAll(target.entry().view(snapshot).instances());
     }
-    ServiceSnapshot snapshot = entry.get().awaitSnapshot();
-    return snapshot == null ? List.of() : entry.get().view(snapshot).instances();
+    return instances;
   }
 
   /**
-   * The service ids of the Services in the configured namespaces: {@code name} in the default
-   * namespace, {@code name.namespace} elsewhere. With the DNS source, which cannot list Services,
-   * the ids looked up so far.
+   * The entry the load balancer picks from for {@code serviceId}: its Service in the first selected
+   * namespace that has one (the application's own first); empty when there is none.
+   *
+   * @throws KDiscoveryUnavailableException when the catalog has not answered by its deadline
+   */
+  Optional<Entry> entryForBalancing(String serviceId) {
+    String id = serviceId.toLowerCase(Locale.ROOT);
+    return targets(id).stream().filter(t -> t.entry() != null).map(Target::entry).findFirst();
+  }
+
+  /**
+   * The names of the Services of the selected namespaces, as Spring Cloud Kubernetes lists them:
+   * plain names, each once. With the DNS source, which cannot list Services, the ids looked up so far.
+   *
+   * @throws KDiscoveryUnavailableException when the catalog has not answered by its deadline
    */
   List<String> serviceIds() {
-    if (client == null) {
-      return entries().stream().map(Entry::serviceId).toList();
+    if (catalog == null || dnsFallback()) {
+      return entries().stream().map(Entry::serviceId).distinct().toList();
     }
-    String home = discovery.defaultNamespace();
-    List<String> namespaces = properties.getNamespaces().isEmpty() ? List.of(home) : properties.getNamespaces();
-    TreeSet<String> ids = new TreeSet<>();
-    for (String namespace : namespaces) {
-      for (Service service : client.services().inNamespace(namespace).list().getItems()) {
-        String name = service.getMetadata().getName();
-        ids.add(namespace.equals(home) ? name : name + "." + namespace);
+    TreeSet<String> names = new TreeSet<>();
+    for (Service service : catalog.selectedServices()) {
+      if (filter.test(service) && (properties.isIncludeExternalNameServices() || !isExternalName(service))) {
+        names.add(service.getMetadata().getName());
       }
     }
-    return new ArrayList<>(ids);
+    return new ArrayList<>(names);
   }
 
-  /** The Service port to watch for {@code id}, or null when the Service does not exist. */
-  private ServiceKey resolve(String id) {
+  /** What a service id names: live entries, and ExternalName instances when those are included. */
+  private List<Target> targets(String id) {
     String[] parts = id.split("\\.", -1);
-    if (parts.length > 2) {
+    if (parts.length > 2 || parts[0].isEmpty() || (parts.length == 2 && parts[1].isEmpty())) {
       throw new IllegalArgumentException("not a service id: '" + id + "'; expected <service> or <service>.<namespace>");
     }
-    String namespace = parts.length == 2 ? parts[1] : discovery.defaultNamespace();
     String name = parts[0];
-    if (client == null) {
-      return ServiceKey.of(namespace, name, PrimaryPort.dnsPortName(properties.getPortName()));
+    String namespace = parts.length == 2 ? parts[1] : null;
+    if (catalog == null || dnsFallback()) {
+      String ns = namespace != null ? namespace : discovery.defaultNamespace();
+      ServiceKey key = ServiceKey.of(ns, name, PrimaryPort.dnsPortName(properties.getPortName()));
+      return List.of(new Target(entry(id, key, null), null));
     }
-    Service service;
+    List<Service> services;
     try {
-      service = client.services().inNamespace(namespace).withName(name).get();
-    } catch (KubernetesClientException e) {
-      if (e.getCode() == 403 && properties.getSource() == SourceType.AUTO) {
-        // The auto source falls back to DNS for the same reason: no read access to the API.
-        return ServiceKey.of(namespace, name, PrimaryPort.dnsPortName(properties.getPortName()));
+      services = namespace != null
+          ? catalog.service(namespace, name).map(List::of).orElse(List.of())
+          : homeFirst(catalog.servicesNamed(name));
+    } catch (KDiscoveryUnavailableException e) {
+      if (dnsFallback()) {
+        return targets(id);
       }
       throw e;
     }
-    if (service == null) {
-      log.debug("service {}.{} does not exist", name, namespace);
-      return null;
+    List<Target> targets = new ArrayList<>(services.size());
+    for (Service service : services) {
+      if (!filter.test(service)) {
+        continue;
+      }
+      if (isExternalName(service)) {
+        if (properties.isIncludeExternalNameServices()) {
+          targets.add(new Target(null, InstanceView.externalName(service, properties)));
+        }
+        continue;
+      }
+      String ns = service.getMetadata().getNamespace();
+      Optional<String> port = PrimaryPort.choose(service, properties.getPortName());
+      if (port.isEmpty()) {
+        log.debug("Service {}.{} has no ports; kdiscovery cannot list its pods", name, ns);
+        continue;
+      }
+      String entryId = ns.equals(discovery.defaultNamespace()) ? name : name + "." + ns;
+      targets.add(new Target(entry(entryId, ServiceKey.of(ns, name, port.get()), service), null));
     }
-    return PrimaryPort.choose(service, properties.getPortName())
-        .map(port -> ServiceKey.of(namespace, name, port))
-        .orElseGet(() -> {
-          log.warn("service {} has no ports; kdiscovery cannot list its pods", describe(service));
-          return null;
-        });
+    return targets;
   }
 
-  private static String describe(HasMetadata object) {
-    return object.getMetadata().getName() + "." + object.getMetadata().getNamespace();
+  private List<Service> homeFirst(List<Service> services) {
+    if (services.size() < 2) {
+      return services;
+    }
+    String home = discovery.defaultNamespace();
+    List<Service> ordered = new ArrayList<>(services.size());
+    services.stream().filter(s -> home.equals(s.getMetadata().getNamespace())).forEach(ordered::add);
+    services.stream().filter(s -> !home.equals(s.getMetadata().getNamespace())).forEach(ordered::add);
+    return ordered;
   }
 
-  /** The load balancer settings every service id gets. */
-  LoadBalancer.Builder balancerSettings() {
-    LoadBalancer.Builder builder = LoadBalancer.builder().policy(properties.getPolicy())
-        .outlierDetection(properties.getOutlierDetection().toOutlierDetection())
-        .slowStart(properties.getSlowStart());
+  /** With the auto source, a catalog the API server forbids means DNS, as the endpoint source decides. */
+  private boolean dnsFallback() {
+    return properties.getSource() == SourceType.AUTO && catalog != null && catalog.forbidden();
+  }
+
+  private static boolean isExternalName(Service service) {
+    return service.getSpec() != null && "ExternalName".equals(service.getSpec().getType());
+  }
+
+  /** The entry of {@code key}, opening it (or replacing one whose primary port changed). */
+  private Entry entry(String entryId, ServiceKey key, Service service) {
+    String slot = key.namespace() + "/" + key.name();
+    Entry existing = entries.get(slot);
+    if (existing != null && existing.key.equals(key)) {
+      return existing;
+    }
+    Entry[] replaced = {null};
+    boolean[] created = {false};
+    Entry entry = entries.compute(slot, (s, current) -> {
+      if (current != null && current.key.equals(key)) {
+        return current;
+      }
+      replaced[0] = current;
+      created[0] = true;
+      return new Entry(entryId, key, discovery.open(key));
+    });
+    if (replaced[0] != null) {
+      log.info("Service {} changed its primary port: kdiscovery now watches {}", slot, key);
+      replaced[0].close();
+    }
+    if (created[0]) {
+      log.info("kdiscovery watches {} for service id '{}'", key, entryId);
+      entryListeners.forEach(l -> l.accept(entry));
+    }
+    return entry;
+  }
+
+  /** The load balancer settings of {@code serviceId}: its own over the global ones. */
+  LoadBalancer.Builder balancerSettings(String serviceId) {
+    return balancerSettings(settings.apply(serviceId.toLowerCase(Locale.ROOT)));
+  }
+
+  /** The settings of {@code serviceId}: its own over the global ones. */
+  KDiscoveryProperties.ServiceSettings settingsOf(String serviceId) {
+    return settings.apply(serviceId.toLowerCase(Locale.ROOT));
+  }
+
+  /** The affinity settings of {@code serviceId}: its own over the global ones. */
+  KDiscoveryProperties.Affinity affinitySettings(String serviceId) {
+    return settings.apply(serviceId.toLowerCase(Locale.ROOT)).getAffinity();
+  }
+
+  private static LoadBalancer.Builder balancerSettings(KDiscoveryProperties.ServiceSettings s) {
+    LoadBalancer.Builder builder = LoadBalancer.builder().policy(s.getPolicy())
+        .outlierDetection(s.getOutlierDetection().toOutlierDetection())
+        .slowStart(s.getSlowStart());
+    if (s.getAffinity().isConfigured() && !s.getPolicy().isConsistentHashing()) {
+      builder.affinity(Affinity.sticky(s.getAffinity().getIdleTimeout()));
+    }
+    return builder;
+  }
+
+  private LoadBalancer.Builder zoned(LoadBalancer.Builder builder) {
     if (properties.getZone() != null && !properties.getZone().isBlank()) {
       builder.localZone(properties.getZone());
-    }
-    if (properties.getAffinity().isConfigured() && !properties.getPolicy().isConsistentHashing()) {
-      builder.affinity(Affinity.sticky(properties.getAffinity().getIdleTimeout()));
     }
     return builder;
   }
@@ -186,23 +271,30 @@ final class ServiceDirectory implements AutoCloseable {
     entries.clear();
   }
 
+  /** What one Service of a service id contributes: a live entry, or an ExternalName instance. */
+  private record Target(Entry entry, ServiceInstance externalName) {}
+
   /**
-   * One service id's live table, with the Spring view of its latest snapshot cached and, once the load
-   * balancer asks for it, a kdiscovery {@link LoadBalancer} bound to it.
+   * One Service port's live table, with the Spring view of its latest snapshot cached and, once the
+   * load balancer asks for it, a kdiscovery {@link LoadBalancer} bound to it.
    */
   final class Entry {
     private final String serviceId;
     private final ServiceKey key;
     private final ServiceHandle handle;
+    private final long deadlineNanos;
     private volatile InstanceView view;
     private volatile BalancedService balanced;
+    private volatile boolean closed;
 
     private Entry(String serviceId, ServiceKey key, ServiceHandle handle) {
       this.serviceId = serviceId;
       this.key = key;
       this.handle = handle;
+      this.deadlineNanos = ticker.read() + properties.getInitialWaitTimeout().toNanos();
     }
 
+    /** {@code name} in the default namespace, {@code name.namespace} elsewhere. */
     String serviceId() {
       return serviceId;
     }
@@ -215,33 +307,59 @@ final class ServiceDirectory implements AutoCloseable {
       return handle;
     }
 
-    /** The latest snapshot, the first waited for up to the configured timeout; null when it did not come. */
+    /** What is left of the first snapshot's wait; zero or less once the deadline passed. */
+    Duration remainingWait() {
+      return Duration.ofNanos(deadlineNanos - ticker.read());
+    }
+
+    /**
+     * The latest snapshot, the first waited for until this entry's deadline.
+     *
+     * @throws KDiscoveryUnavailableException when there is none by the deadline
+     */
     ServiceSnapshot awaitSnapshot() {
       Optional<ServiceSnapshot> latest = handle.snapshot();
       if (latest.isPresent()) {
         return latest.get();
       }
-      try {
-        // awaitSnapshot answers the first snapshot, for good: re-read the latest once it exists.
-        ServiceSnapshot first = handle.awaitSnapshot(properties.getInitialWaitTimeout());
-        return handle.snapshot().orElse(first);
-      } catch (SnapshotTimeoutException e) {
-        log.warn("no table for service id '{}' yet: {}", serviceId, e.getMessage());
-        return null;
+      Duration remaining = remainingWait();
+      if ((!remaining.isNegative() && !remaining.isZero())) {
+        try {
+          ServiceSnapshot first = handle.awaitSnapshot(remaining);
+          return handle.snapshot().orElse(first);
+        } catch (SnapshotTimeoutException e) {
+          throw unavailable(e);
+        }
       }
+      throw unavailable(null);
     }
 
-    /** The Spring view of {@code snapshot}, computed once per snapshot. */
+    KDiscoveryUnavailableException unavailable(Throwable cause) {
+      String detail = handle.status().detail();
+      String where = catalog != null ? catalog.apiServerUrl() : discovery.sourceName();
+      return new KDiscoveryUnavailableException("kdiscovery has no table of " + key + " (service id '" + serviceId
+          + "') from " + where + " within " + properties.getInitialWaitTimeout()
+          + " (kdiscovery.initial-wait-timeout): " + (detail != null ? detail : "no answer yet")
+          + "; failing fast until the source answers", where, cause);
+    }
+
+    /** The Spring view of {@code snapshot}, computed once per snapshot and Service object. */
     InstanceView view(ServiceSnapshot snapshot) {
+      Service service = currentService();
       InstanceView current = view;
-      if (current != null && current.snapshot() == snapshot) {
+      if (current != null && current.snapshot() == snapshot && current.service() == service) {
         return current;
       }
-      InstanceView fresh = InstanceView.of(serviceId, snapshot);
+      InstanceView fresh = InstanceView.of(key.name(), snapshot, service, properties);
       if (current == null || current.snapshot().version() <= snapshot.version()) {
         view = fresh;
       }
       return fresh;
+    }
+
+    /** The Service object as the catalog holds it now, without waiting; null when unknown. */
+    private Service currentService() {
+      return catalog == null ? null : catalog.peek(key.namespace(), key.name()).orElse(null);
     }
 
     /** The balancer if the load balancer has asked for one, else null; never creates it. */
@@ -249,14 +367,14 @@ final class ServiceDirectory implements AutoCloseable {
       return balanced;
     }
 
-    /** The kdiscovery balancer of this service id, bound to its table on first use. */
-    BalancedService balanced() {
+    /** The kdiscovery balancer of this entry, bound to its table on first use. */
+    BalancedService balanced(String balancingId) {
       BalancedService b = balanced;
       if (b == null) {
         synchronized (this) {
           b = balanced;
           if (b == null) {
-            b = discovery.balance(key, balancerSettings());
+            b = discovery.balance(key, zoned(balancerSettings(balancingId)));
             balanced = b;
           }
         }
@@ -264,7 +382,13 @@ final class ServiceDirectory implements AutoCloseable {
       return b;
     }
 
+    /** Whether the directory closed this entry (its Service changed its primary port, or the application stops). */
+    boolean isClosed() {
+      return closed;
+    }
+
     private synchronized void close() {
+      closed = true;
       if (balanced != null) {
         balanced.close();
       }

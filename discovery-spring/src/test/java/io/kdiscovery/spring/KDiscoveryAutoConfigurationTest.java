@@ -235,7 +235,7 @@ class KDiscoveryAutoConfigurationTest {
           assertThat(outlier.ejectOnConnectFailure()).isFalse();
           assertThat(properties.getSlowStart()).isEqualTo(Duration.ofSeconds(20));
           assertThat(properties.getZone()).isEqualTo("zone-a");
-          assertThat(context.getBean(ServiceDirectory.class).balancerSettings().build()).isNotNull();
+          assertThat(context.getBean(ServiceDirectory.class).balancerSettings("web").build()).isNotNull();
         });
     runner.withPropertyValues("kdiscovery.outlier-detection.enabled=false").run(context -> assertThat(
         context.getBean(KDiscoveryProperties.class).getOutlierDetection().toOutlierDetection().enabled()).isFalse());
@@ -272,7 +272,9 @@ class KDiscoveryAutoConfigurationTest {
 
   @Test
   void everyLoadBalancerClientPicksThroughKDiscovery() {
-    runner.run(context -> {
+    // With retries on (spring-retry is on this classpath) Spring Cloud wraps every supplier to avoid
+    // the previous instance; kdiscovery's own balancer does that itself.
+    runner.withPropertyValues("spring.cloud.loadbalancer.retry.enabled=false").run(context -> {
       LoadBalancerClientFactory factory = context.getBean(LoadBalancerClientFactory.class);
       assertThat(factory.getInstance("web")).isInstanceOf(KDiscoveryReactorLoadBalancer.class);
       assertThat(factory.getInstance("web", ServiceInstanceListSupplier.class))
@@ -291,6 +293,21 @@ class KDiscoveryAutoConfigurationTest {
     });
   }
 
+  @Test
+  void anApplicationsKDiscoveryOnASourceWithoutServicesStillStarts() {
+    runner.withUserConfiguration(DnsDiscovery.class).run(context -> {
+      assertThat(context).hasNotFailed().hasSingleBean(KDiscoveryDiscoveryClient.class);
+      assertThat(context.getBean(KDiscoveryDiscoveryClient.class).getServices()).isEmpty();
+    });
+  }
+
+  static class DnsDiscovery {
+    @Bean(destroyMethod = "close")
+    KDiscovery dnsKDiscovery() {
+      return KDiscovery.builder().sourceType(io.kdiscovery.SourceType.DNS).namespace("default").build();
+    }
+  }
+
   @Configuration(proxyBeanMethods = false)
   static class UserBeans {
 
@@ -306,8 +323,10 @@ class KDiscoveryAutoConfigurationTest {
     }
 
     @Bean
-    KDiscoveryDiscoveryClient userDiscoveryClient(KDiscovery discovery, KubernetesClient client) {
-      return new KDiscoveryDiscoveryClient(new ServiceDirectory(discovery, client, new KDiscoveryProperties()));
+    KDiscoveryDiscoveryClient userDiscoveryClient(KDiscovery discovery) {
+      KDiscoveryProperties properties = new KDiscoveryProperties();
+      return new KDiscoveryDiscoveryClient(new ServiceDirectory(discovery, null, properties,
+          id -> properties.globalSettings(), io.kdiscovery.time.Ticker.system()), 0);
     }
 
     @Bean

@@ -46,7 +46,9 @@ class OutcomeFeedbackTest {
     app = new SpringApplicationBuilder(WebApplication.class)
         .web(WebApplicationType.NONE)
         .initializers(context -> context.getBeanFactory().registerSingleton("kubernetesClient", api.client()))
-        .properties("spring.cloud.kubernetes.enabled=false", "spring.cloud.kubernetes.discovery.enabled=false")
+        .properties("spring.cloud.kubernetes.enabled=false", "spring.cloud.kubernetes.discovery.enabled=false",
+            // spring-retry is on the test classpath for RetryAndPerServiceSettingsTest only
+            "spring.cloud.loadbalancer.retry.enabled=false")
         .run();
     meters = new SimpleMeterRegistry();
     app.getBean(KDiscoveryMetrics.class).bindTo(meters);

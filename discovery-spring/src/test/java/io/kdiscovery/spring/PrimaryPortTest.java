@@ -12,6 +12,7 @@ import io.kdiscovery.model.ServicePort;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class PrimaryPortTest {
@@ -38,14 +39,36 @@ class PrimaryPortTest {
   }
 
   @Test
-  void thePortIsSecureByNameOrAppProtocol() {
+  void securityFollowsSpringCloudKubernetesRulesPlusAppProtocol() {
     ServiceKey key = ServiceKey.of("default", "web", 443);
+    Set<Integer> known = Set.of(443, 8443);
+    Map<String, String> none = Map.of();
 
-    assertThat(PrimaryPort.secure(new ServicePort("https", 443, "8443", "TCP", null), key)).isTrue();
-    assertThat(PrimaryPort.secure(new ServicePort("https-api", 443, "8443", "TCP", null), key)).isTrue();
-    assertThat(PrimaryPort.secure(new ServicePort("api", 443, "8443", "TCP", "HTTPS"), key)).isTrue();
-    assertThat(PrimaryPort.secure(new ServicePort("http", 80, "8080", "TCP", "http"), key)).isFalse();
-    assertThat(PrimaryPort.secure(null, ServiceKey.of("default", "web", "https"))).isTrue();
+    assertThat(PrimaryPort.secure(new ServicePort("https", 443, "9000", "TCP", null), key, 9000, none, none, known)).isTrue();
+    assertThat(PrimaryPort.secure(new ServicePort("HTTPS", 443, "9000", "TCP", null), key, 9000, none, none, known)).isTrue();
+    assertThat(PrimaryPort.secure(new ServicePort("https-api", 443, "9000", "TCP", null), key, 9000, none, none, known)).isTrue();
+    assertThat(PrimaryPort.secure(new ServicePort("api", 443, "9000", "TCP", "HTTPS"), key, 9000, none, none, known)).isTrue();
+    assertThat(PrimaryPort.secure(new ServicePort("http", 80, "8080", "TCP", "http"), key, 8080, none, none, known)).isFalse();
+    assertThat(PrimaryPort.secure(null, ServiceKey.of("default", "web", "https"), 9000, none, none, known)).isTrue();
+    // known secure ports are the pods' ports, as Spring Cloud Kubernetes compares the endpoint's port
+    assertThat(PrimaryPort.secure(new ServicePort("api", 80, "8443", "TCP", null), key, 8443, none, none, known)).isTrue();
+    assertThat(PrimaryPort.secure(new ServicePort("api", 80, "8443", "TCP", null), key, 8443, none, none, Set.of())).isFalse();
+    // the secured label or annotation, with Spring Cloud Kubernetes' truthy values
+    ServicePort plain = new ServicePort("api", 80, "8080", "TCP", null);
+    for (String truthy : List.of("true", "on", "yes", "1")) {
+      assertThat(PrimaryPort.secure(plain, key, 8080, Map.of("secured", truthy), none, known)).isTrue();
+      assertThat(PrimaryPort.secure(plain, key, 8080, none, Map.of("secured", truthy), known)).isTrue();
+    }
+    assertThat(PrimaryPort.secure(plain, key, 8080, Map.of("secured", "false"), Map.of("secured", "no"), known)).isFalse();
+  }
+
+  @Test
+  void thePrimaryPortNameLabelComesBeforeTheProperty() {
+    Service labelled = new ServiceBuilder(service(port("http", 80), port("admin", 81), port("grpc", 82)))
+        .editMetadata().addToLabels(PrimaryPort.PRIMARY_PORT_NAME_LABEL, "grpc").endMetadata().build();
+
+    assertThat(PrimaryPort.choose(labelled, "admin")).contains("82");
+    assertThat(PrimaryPort.choose(service(port("http", 80), port("admin", 81), port("grpc", 82)), "admin")).contains("81");
   }
 
   @Test

@@ -61,7 +61,9 @@ public final class PropagationFigure {
       web.create();
       api.admin().resource(endpoints(pods, Set.copyOf(pods.podByIp().keySet()))).createOr(e -> e.update());
       try (ConfigurableApplicationContext kdiscovery = app(api, "kdiscovery.enabled=true",
-              "spring.cloud.kubernetes.enabled=false", "spring.cloud.kubernetes.discovery.enabled=false");
+              "spring.cloud.kubernetes.enabled=false", "spring.cloud.kubernetes.discovery.enabled=false",
+            // spring-retry is on the test classpath for RetryAndPerServiceSettingsTest only
+            "spring.cloud.loadbalancer.retry.enabled=false");
           ConfigurableApplicationContext peer = app(api, "kdiscovery.enabled=false",
               "spring.cloud.kubernetes.discovery.namespaces=default",
               // Spring Cloud Kubernetes discovery only runs on the Kubernetes platform; this JVM is not in a pod.
@@ -72,7 +74,7 @@ public final class PropagationFigure {
         theirs.start();
         awaitReaching(List.of(ours, theirs), "web-3");
         AtomicLong tableLostPod3At = new AtomicLong(Long.MIN_VALUE);
-        kdiscovery.getBean(ServiceDirectory.class).entry("web").orElseThrow().handle().subscribe(snapshot -> {
+        kdiscovery.getBean(ServiceDirectory.class).entryForBalancing("web").orElseThrow().handle().subscribe(snapshot -> {
           if (snapshot.readyEndpoints().stream().noneMatch(e -> e.address().equals(Pods.ip(3)))) {
             tableLostPod3At.compareAndSet(Long.MIN_VALUE, System.nanoTime());
           }

@@ -62,7 +62,9 @@ class SpringApplicationTest {
             "management.endpoint.health.show-details=always",
             // Spring Cloud Kubernetes is on the test classpath for the side-by-side figure only.
             "spring.cloud.kubernetes.enabled=false",
-            "spring.cloud.kubernetes.discovery.enabled=false")
+            "spring.cloud.kubernetes.discovery.enabled=false",
+            // spring-retry is on the test classpath for RetryAndPerServiceSettingsTest only
+            "spring.cloud.loadbalancer.retry.enabled=false")
         .run();
     client = app.getBean(RestClient.Builder.class).build();
     discovery = app.getBean(KDiscoveryDiscoveryClient.class);

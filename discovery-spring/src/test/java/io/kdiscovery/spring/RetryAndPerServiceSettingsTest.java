@@ -1,0 +1,150 @@
+package io.kdiscovery.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.kdiscovery.balancing.Policy;
+import io.kdiscovery.spring.testing.Pods;
+import io.kdiscovery.spring.testing.WebService;
+import io.kdiscovery.testing.ApiServer;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.web.client.RestClient;
+
+/**
+ * Spring Cloud LoadBalancer's conventions on real HTTP pods: a retry goes to another pod, never the
+ * one that just failed; {@code kdiscovery.services.<id>.*} settings apply to their id over the
+ * global ones; pick meters are built once and a Timer records latency by outcome.
+ */
+class RetryAndPerServiceSettingsTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(10);
+
+  private ApiServer api;
+  private Pods pods;
+  private ConfigurableApplicationContext app;
+
+  @BeforeEach
+  void cluster() {
+    api = new ApiServer();
+    pods = Pods.start("web", 3);
+    new WebService(api, pods).create();
+  }
+
+  @AfterEach
+  void stop() {
+    if (app != null) {
+      app.close();
+    }
+    pods.close();
+    api.close();
+  }
+
+  private RestClient start(String... properties) {
+    app = new SpringApplicationBuilder(WebApplication.class)
+        .web(WebApplicationType.NONE)
+        .initializers(context -> context.getBeanFactory().registerSingleton("kubernetesClient", api.client()))
+        .properties("spring.cloud.kubernetes.enabled=false", "spring.cloud.kubernetes.discovery.enabled=false")
+        .properties(properties)
+        .run();
+    return app.getBean(RestClient.Builder.class).build();
+  }
+
+  private static String call(RestClient client, String user) {
+    return client.get().uri("http://web/").header("X-User", user).retrieve().body(String.class);
+  }
+
+  @Test
+  void aRetryGoesToAnotherPodNeverTheOneThatJustFailed() {
+    // Sticky affinity would send the user straight back to its pod, and with outlier detection off
+    // nothing ejects it: only the retry's exclusion of the failed pod can make the call succeed.
+    RestClient client = start("kdiscovery.affinity.header=X-User", "kdiscovery.outlier-detection.enabled=false",
+        "spring.cloud.loadbalancer.retry.enabled=true",
+        "spring.cloud.loadbalancer.retry.max-retries-on-same-service-instance=0",
+        "spring.cloud.loadbalancer.retry.max-retries-on-next-service-instance=1");
+    String home = call(client, "alice");
+    assertThat(call(client, "alice")).isEqualTo(home);
+    int homeIndex = Integer.parseInt(home.substring("web-".length()));
+
+    pods.kill(homeIndex);
+
+    for (int i = 0; i < 20; i++) {
+      assertThat(call(client, "alice")).isNotEqualTo(home).startsWith("web-");
+    }
+  }
+
+  @Test
+  void perServiceSettingsApplyToTheirIdOverTheGlobalOnes() {
+    RestClient client = start("kdiscovery.services.web.affinity.header=X-User",
+        "kdiscovery.services.web.policy=least-request",
+        "kdiscovery.services.web.outlier-detection.consecutive-failures=3",
+        "kdiscovery.services[web.default].policy=random");
+    // web: the per-service header keeps a user on one pod; the global settings have no affinity
+    String first = call(client, "bob");
+    for (int i = 0; i < 20; i++) {
+      assertThat(call(client, "bob")).isEqualTo(first);
+    }
+    ServiceDirectory directory = app.getBean(ServiceDirectory.class);
+    KDiscoveryProperties.ServiceSettings web = app.getBean(ServiceDirectory.class).settingsOf("web");
+    assertThat(web.getPolicy()).isEqualTo(Policy.LEAST_REQUEST);
+    assertThat(web.getOutlierDetection().getConsecutiveFailures()).isEqualTo(3);
+    assertThat(web.getOutlierDetection().getBaseEjectionTime()).isEqualTo(Duration.ofSeconds(30)); // global
+    assertThat(directory.settingsOf("web.default").getPolicy()).isEqualTo(Policy.RANDOM);
+    assertThat(directory.settingsOf("web.default").getAffinity().isConfigured()).isFalse();
+    assertThat(directory.settingsOf("other").getPolicy()).isEqualTo(Policy.ROUND_ROBIN);
+  }
+
+  @Test
+  void withoutPerServiceAffinityRequestsSpreadOverThePods() {
+    RestClient client = start("kdiscovery.services.other.affinity.header=X-User");
+    Set<String> reached = new HashSet<>();
+    for (int i = 0; i < 30; i++) {
+      reached.add(call(client, "bob"));
+    }
+    assertThat(reached).containsExactlyInAnyOrder("web-1", "web-2", "web-3");
+  }
+
+  @Test
+  void pickMetersAreBuiltOnceAndATimerRecordsLatencyByOutcome() {
+    RestClient client = start();
+    MeterRegistry registry = new SimpleMeterRegistry();
+    app.getBean(KDiscoveryMetrics.class).bindTo(registry);
+    for (int i = 0; i < 30; i++) {
+      call(client, "carol");
+    }
+    pods.kill(1);
+    pods.kill(2);
+    pods.kill(3);
+    for (int i = 0; i < 3; i++) {
+      try {
+        call(client, "carol");
+      } catch (RuntimeException expected) {
+        // every pod refuses: the outcomes are what this test counts
+      }
+    }
+
+    await().atMost(WAIT).untilAsserted(() -> {
+      Counter success = registry.get("kdiscovery.picks").tags("service", "web", "outcome", "success").counter();
+      assertThat(success.count()).isEqualTo(30);
+      Timer latency = registry.get("kdiscovery.requests").tags("service", "web", "outcome", "success").timer();
+      assertThat(latency.count()).isEqualTo(30);
+      assertThat(latency.totalTime(java.util.concurrent.TimeUnit.NANOSECONDS)).isPositive();
+      assertThat(registry.get("kdiscovery.requests").tags("service", "web", "outcome", "connect_failure")
+          .timer().count()).isPositive();
+    });
+    // one counter and one timer per (service, outcome), however many picks
+    assertThat(registry.find("kdiscovery.picks").counters()).extracting(c -> c.getId().getTag("outcome"))
+        .doesNotHaveDuplicates();
+  }
+}

@@ -8,7 +8,6 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.fabric8.mockwebserver.Context;
@@ -17,6 +16,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -24,15 +25,25 @@ import java.util.Map;
 
 /**
  * A Kubernetes API server in the process — fabric8's mock server in CRUD mode, with real HTTP and
- * real watches — holding the hostnames Service, and playing the EndpointSlice controller: it
- * publishes the pods it is told about as one EndpointSlice.
+ * real watches — holding the hostnames Service. It answers the API discovery documents and the
+ * Scale subresource as well (see {@link ApiServerDispatcher}), so the real {@code kubectl} can drive
+ * it through {@link #writeKubeconfig}. {@link #publishEndpoints} plays a minimal EndpointSlice
+ * controller for the gRPC and Spring examples; the main demo runs a whole one ({@link PodController}).
  */
 public final class EmbeddedCluster implements AutoCloseable {
 
   public static final String NAMESPACE = "default";
 
+  /** The mock logs every request through java.util.logging; held, as that API keeps loggers weakly. */
+  private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
+  static {
+    MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
+  }
+
+  private final ApiServerDispatcher dispatcher = new ApiServerDispatcher();
   private final KubernetesMockServer server = new KubernetesMockServer(
-      new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
+      new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
   private final KubernetesClient admin;
 
   public EmbeddedCluster() {
@@ -43,7 +54,54 @@ public final class EmbeddedCluster implements AutoCloseable {
   /** A new client of this API server, as an application would configure one. */
   public KubernetesClient newClient() {
     return new KubernetesClientBuilder().withConfig(new ConfigBuilder()
-        .withMasterUrl("http://127.0.0.1:" + server.getPort()).withNamespace(NAMESPACE).build()).build();
+        .withMasterUrl(url()).withNamespace(NAMESPACE).build()).build();
+  }
+
+  /** The API server's address, {@code http://127.0.0.1:<port>}. */
+  public String url() {
+    return "http://127.0.0.1:" + server.getPort();
+  }
+
+  /** The client the demo's controller writes with; shared, not to be closed by the caller. */
+  KubernetesClient admin() {
+    return admin;
+  }
+
+  /** What reached the API server, for tests and for the read-only guarantee of the watch mode. */
+  ApiServerDispatcher dispatcher() {
+    return dispatcher;
+  }
+
+  /**
+   * Writes a kubeconfig with one context, {@code kdiscovery-demo}, pointing at this server, so that
+   * {@code kubectl --kubeconfig PATH ...} (or {@code KUBECONFIG=PATH}) drives it.
+   */
+  public Path writeKubeconfig(Path file) {
+    String yaml = String.join("\n",
+        "apiVersion: v1",
+        "kind: Config",
+        "clusters:",
+        "- name: kdiscovery-demo",
+        "  cluster:",
+        "    server: " + url(),
+        "users:",
+        "- name: demo",
+        "  user:",
+        "    token: demo",
+        "contexts:",
+        "- name: kdiscovery-demo",
+        "  context:",
+        "    cluster: kdiscovery-demo",
+        "    user: demo",
+        "    namespace: " + NAMESPACE,
+        "current-context: kdiscovery-demo",
+        "");
+    try {
+      Files.writeString(file, yaml);
+      return file;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the kubeconfig " + file, e);
+    }
   }
 
   /** Creates the objects of a manifest on the classpath; returns the Service among them. */

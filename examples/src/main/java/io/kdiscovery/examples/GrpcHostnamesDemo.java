@@ -5,6 +5,7 @@ import static io.kdiscovery.examples.Hostnames.POD_2;
 import static io.kdiscovery.examples.Hostnames.POD_3;
 import static io.kdiscovery.examples.Hostnames.POD_PORT;
 
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.kdiscovery.KDiscovery;
@@ -21,8 +22,7 @@ import java.util.concurrent.TimeUnit;
  * all three pods and balances per call, where a channel to the ClusterIP would send every call of its
  * one connection to one pod. When a pod turns unready, the channel stops calling it at once.
  *
- * <p>Run it with {@code mvn -B -q -pl examples exec:java -Dexec.mainClass=io.kdiscovery.examples.GrpcHostnamesDemo}
- * (after {@code mvn -B -q install -DskipTests}).
+ * <p>Run it with {@code bin/demo --example grpc}.
  */
 public final class GrpcHostnamesDemo {
 
@@ -46,7 +46,10 @@ public final class GrpcHostnamesDemo {
          GrpcHostnamePod pod1 = new GrpcHostnamePod(POD_1, "127.0.0.11", POD_PORT);
          GrpcHostnamePod pod2 = new GrpcHostnamePod(POD_2, "127.0.0.12", POD_PORT);
          GrpcHostnamePod pod3 = new GrpcHostnamePod(POD_3, "127.0.0.13", POD_PORT);
-         KDiscovery discovery = KDiscovery.builder().kubernetesClient(cluster.newClient()).build()) {
+         // A client passed to kdiscovery stays the caller's to close: its OkHttp threads would keep
+         // the JVM up for a minute after main returns.
+         KubernetesClient client = cluster.newClient();
+         KDiscovery discovery = KDiscovery.builder().kubernetesClient(client).build()) {
       cluster.apply("/hostnames.yaml");
       publish(cluster, pod1, pod2, pod3, true);
 

@@ -1,150 +1,196 @@
 package io.kdiscovery.examples;
 
-import static io.kdiscovery.examples.Hostnames.POD_1;
-import static io.kdiscovery.examples.Hostnames.POD_2;
-import static io.kdiscovery.examples.Hostnames.POD_3;
-import static io.kdiscovery.examples.Hostnames.POD_4;
-import static io.kdiscovery.examples.Hostnames.POD_PORT;
-
+import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.kdiscovery.BalancedService;
-import io.kdiscovery.KDiscovery;
-import io.kdiscovery.balancing.LoadBalancer;
-import io.kdiscovery.balancing.Pick;
-import io.kdiscovery.balancing.Policy;
-import io.kdiscovery.model.Endpoint;
-import io.kdiscovery.model.ServiceSnapshot;
-import io.kdiscovery.table.Subscription;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.kdiscovery.model.ServiceKey;
+import io.kdiscovery.table.SnapshotTimeoutException;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 
 /**
- * The hostnames scenario end to end, with no cluster: an embedded API server holds the Service of
- * {@code hostnames.yaml}, three real HTTP servers on 127.0.0.11-13 play its pods, and kdiscovery
- * keeps the live table and reaches the pods directly while one turns unready and another joins.
+ * {@code bin/demo}: the hostnames scenario live in the terminal (see {@link DemoOptions#USAGE}).
  *
- * <p>Run it with {@code bin/demo}.
+ * <ul>
+ *   <li>by default (and with {@code --quick}), the scripted {@link Chapters} on an embedded API server
+ *       whose Deployment's pods are real HTTP servers on 127.0.0.11, .12, …:9376;
+ *   <li>{@code --serve}: the same cluster kept running for {@code kubectl}, with steady traffic;
+ *   <li>{@code --service NAME.NS:PORT}: a real cluster's Service, watched read-only.
+ * </ul>
+ *
+ * <p>{@link #run} returns the exit code; {@link #stop} ends a {@code --serve} or watch run early.
  */
 public final class HostnamesDemo {
 
-  private static final Duration WAIT = Duration.ofSeconds(10);
-
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private final DemoOptions options;
   private final PrintStream out;
+  private final boolean ansi;
+  private final CountDownLatch stop = new CountDownLatch(1);
+  private volatile Path kubeconfig;
 
-  HostnamesDemo(PrintStream out) {
+  HostnamesDemo(DemoOptions options, PrintStream out, boolean terminal) {
+    this.options = options;
     this.out = out;
+    this.ansi = terminal && !options.plain();
   }
 
-  public static void main(String[] args) throws Exception {
-    new HostnamesDemo(System.out).run();
-  }
-
-  void run() throws IOException, InterruptedException {
-    try (EmbeddedCluster cluster = new EmbeddedCluster();
-         HostnamePod pod1 = new HostnamePod(POD_1, "127.0.0.11", POD_PORT);
-         HostnamePod pod2 = new HostnamePod(POD_2, "127.0.0.12", POD_PORT);
-         HostnamePod pod3 = new HostnamePod(POD_3, "127.0.0.13", POD_PORT);
-         KubernetesClient client = cluster.newClient();
-         KDiscovery discovery = KDiscovery.builder().kubernetesClient(client).build()) {
-
-      cluster.apply("/hostnames.yaml");
-      Map<HostnamePod, Boolean> pods = new LinkedHashMap<>();
-      pods.put(pod1, true);
-      pods.put(pod2, true);
-      pods.put(pod3, true);
-      cluster.publishEndpoints("hostnames", "default", POD_PORT, pods);
-
-      try (BalancedService hostnames = discovery.balance("hostnames:80",
-          LoadBalancer.builder().policy(Policy.ROUND_ROBIN))) {
-        step("kubectl get endpoints hostnames — as kdiscovery sees it");
-        ServiceSnapshot snapshot = hostnames.awaitSnapshot(WAIT);
-        print(snapshot);
-        requests(hostnames, 6);
-
-        step(pod2.name() + " fails its readinessProbe");
-        pods.put(pod2, false);
-        cluster.publishEndpoints("hostnames", "default", POD_PORT, pods);
-        print(awaitSnapshot(hostnames, s -> s.readyEndpoints().size() == 2));
-        requests(hostnames, 6);
-
-        step("a fourth pod joins on 127.0.0.14");
-        try (HostnamePod pod4 = new HostnamePod(POD_4, "127.0.0.14", POD_PORT)) {
-          pods.put(pod4, true);
-          cluster.publishEndpoints("hostnames", "default", POD_PORT, pods);
-          print(awaitSnapshot(hostnames, s -> s.readyEndpoints().size() == 3));
-          requests(hostnames, 6);
-        }
-      }
-    }
-  }
-
-  /** Waits until the balancer picks from a snapshot that meets {@code condition}. */
-  private static ServiceSnapshot awaitSnapshot(BalancedService service, Predicate<ServiceSnapshot> condition)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    BlockingQueue<ServiceSnapshot> seen = new LinkedBlockingQueue<>();
-    Subscription subscription = service.handle().subscribe(seen::add);
+  public static void main(String[] args) {
+    DemoOptions options;
     try {
-      while (System.nanoTime() < deadline) {
-        ServiceSnapshot next = seen.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
-        if (next != null && condition.test(next)) {
-          while (service.balancer().snapshot().version() < next.version()) {
-            Thread.onSpinWait(); // its own subscription hands the balancer the same snapshot
-          }
-          return next;
+      options = DemoOptions.parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("bin/demo: " + e.getMessage());
+      System.err.println(DemoOptions.USAGE);
+      System.exit(2);
+      return;
+    }
+    if (options.help()) {
+      System.out.println(DemoOptions.USAGE);
+      return;
+    }
+    boolean terminal = System.console() != null && !"dumb".equals(System.getenv("TERM"));
+    HostnamesDemo demo = new HostnamesDemo(options, System.out, terminal);
+    Thread main = Thread.currentThread();
+    java.util.concurrent.atomic.AtomicBoolean interrupted = new java.util.concurrent.atomic.AtomicBoolean();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      interrupted.set(true);
+      demo.stop(); // Ctrl-C in --serve or watch mode: close everything before the JVM goes
+      try {
+        main.join(5000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "demo-shutdown"));
+    int code = demo.run();
+    System.out.flush();
+    if (!interrupted.get()) {
+      // Every thread the demo started is closed; exit with the demo's verdict. (Not during a Ctrl-C:
+      // System.exit would wait for the shutdown hook, which waits for this thread.)
+      System.exit(code);
+    }
+  }
+
+  /** Runs the chosen mode; returns the exit code (0: every check held). */
+  int run() {
+    try {
+      if (options.service().isPresent()) {
+        return watchRealCluster();
+      }
+      return options.serve() ? serve() : script();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      out.println("interrupted");
+      return 130;
+    } catch (RuntimeException e) {
+      out.println();
+      out.println("bin/demo failed: " + e);
+      e.printStackTrace(out);
+      return 1;
+    }
+  }
+
+  /** Ends a {@code --serve} or watch run (the scripted one ends by itself). */
+  void stop() {
+    stop.countDown();
+  }
+
+  /** Where {@code --serve} wrote its kubeconfig, once it did. */
+  Path kubeconfig() {
+    return kubeconfig;
+  }
+
+  private int script() throws InterruptedException {
+    DemoTiming timing = options.timing();
+    List<String> failed;
+    try (LiveView view = new LiveView(out, ansi, timing.redraw(), heading("embedded API server"));
+         DemoStack stack = DemoStack.embedded(timing, view)) {
+      failed = new Chapters(stack, timing).run();
+    }
+    out.println();
+    out.println(failed.isEmpty() ? "demo finished: every check held" : "demo finished: FAILED " + failed);
+    return failed.isEmpty() ? 0 : 1;
+  }
+
+  private int serve() throws InterruptedException {
+    DemoTiming timing = DemoTiming.FULL;
+    try (LiveView view = new LiveView(out, ansi, timing.redraw(), heading("embedded API server, --serve"));
+         DemoStack stack = DemoStack.embedded(timing, view)) {
+      Path file = options.writeKubeconfig().orElseGet(HostnamesDemo::defaultKubeconfig);
+      kubeconfig = stack.cluster.writeKubeconfig(file);
+      stack.controller.await("3 pods ready",
+          pods -> pods.stream().filter(PodController.PodView::ready).count() == 3, Duration.ofSeconds(20));
+      stack.load.start();
+      view.chapter("serving: drive the embedded cluster with kubectl; the table follows (Ctrl-C ends)");
+      view.result("export KUBECONFIG=" + file);
+      view.result("kubectl get endpointslices,pods");
+      view.result("kubectl scale deployment hostnames --replicas=5");
+      view.result("kubectl delete pod <name>");
+      view.result("API server " + stack.cluster.url());
+      awaitStop();
+    }
+    return 0;
+  }
+
+  private int watchRealCluster() throws InterruptedException {
+    String target = options.service().orElseThrow();
+    KubernetesClient client = options.kubeconfig().map(HostnamesDemo::clientFrom)
+        .orElseGet(() -> new KubernetesClientBuilder().build());
+    ServiceKey key = ServiceKey.parse(target, client.getNamespace() == null ? "default" : client.getNamespace());
+    try (LiveView view = new LiveView(out, ansi, DemoTiming.FULL.redraw(),
+            heading(client.getMasterUrl() + ", read-only" + (options.send() ? ", sending GET /" : "")));
+         DemoStack stack = DemoStack.watching(client, key.name() + "." + key.namespace() + ":" + key.port(), view,
+             options.send())) {
+      view.chapter("watching " + key + " (never writes to the cluster; Ctrl-C ends)");
+      if (stack.load != null) {
+        Duration wait = options.duration().filter(d -> d.compareTo(Duration.ofSeconds(30)) < 0)
+              .orElse(Duration.ofSeconds(30));
+        try {
+          stack.hostnames.awaitSnapshot(wait);
+          stack.load.start();
+        } catch (SnapshotTimeoutException e) {
+          view.result("no table within " + wait + ", so no request sent: " + e.getMessage());
         }
       }
-    } finally {
-      subscription.close();
-    }
-    throw new IllegalStateException("the table did not reach the expected state within " + WAIT);
-  }
-
-  private void step(String title) {
-    out.println();
-    out.println("== " + title);
-  }
-
-  private void print(ServiceSnapshot snapshot) {
-    out.printf("%s (version %d): %s%n", snapshot.key(), snapshot.version(),
-        String.join(",", snapshot.readyEndpoints().stream().map(Endpoint::hostPort).toList()));
-    for (Endpoint endpoint : snapshot.endpoints()) {
-      out.printf("  %-22s %-24s %s%n", endpoint.hostPort(), endpoint.podName(),
-          endpoint.conditions().ready() ? "ready" : "not ready");
-    }
-  }
-
-  /**
-   * Sends requests straight to the pods, without a Service VIP in between: a pick per request, and
-   * each pick completed with how the request went, which feeds passive health.
-   */
-  private void requests(BalancedService service, int count) throws IOException, InterruptedException {
-    for (int i = 0; i < count; i++) {
-      Pick pick = service.pick();
-      Endpoint endpoint = pick.endpoint();
-      long start = System.nanoTime();
-      try {
-        HttpResponse<String> response = http.send(
-            HttpRequest.newBuilder(URI.create("http://" + endpoint.hostPort() + "/")).timeout(WAIT).build(),
-            HttpResponse.BodyHandlers.ofString());
-        pick.success(System.nanoTime() - start);
-        out.printf("  GET http://%s/ -> %s%n", endpoint.hostPort(), response.body().strip());
-      } catch (IOException e) {
-        pick.failure(System.nanoTime() - start);
-        throw e;
+      awaitStop();
+      var status = stack.hostnames.handle().status();
+      view.result("source " + status.state() + (status.detail() == null ? "" : ": " + status.detail()));
+      if (stack.load != null) {
+        TrafficStats.Counts c = stack.stats.counts();
+        view.result("sent " + c.requests() + " requests: " + c.answered().size() + " pods answered " + c.answered()
+            + ", " + c.failures() + " failed, " + c.noEndpoint() + " refused (no endpoints)");
       }
     }
+    return 0;
+  }
+
+  private void awaitStop() throws InterruptedException {
+    if (options.duration().isPresent()) {
+      stop.await(options.duration().get().toMillis(), TimeUnit.MILLISECONDS);
+    } else {
+      stop.await();
+    }
+  }
+
+  private static KubernetesClient clientFrom(Path kubeconfig) {
+    try {
+      return new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(Files.readString(kubeconfig))).build();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the kubeconfig " + kubeconfig, e);
+    }
+  }
+
+  private static Path defaultKubeconfig() {
+    return Path.of(System.getProperty("java.io.tmpdir"), "kdiscovery-demo.kubeconfig");
+  }
+
+  private static String heading(String where) {
+    return "kdiscovery demo: Service hostnames, " + where;
   }
 }

@@ -27,8 +27,7 @@ import org.springframework.web.client.RestClient;
  * {@code DiscoveryClient} lists them with the pods' port (9376, not the Service's 80), and a pod that
  * leaves the Service gets no request after the table has the change: there is no instance-list cache.
  *
- * <p>Run it with {@code mvn -B -q -pl examples exec:java -Dexec.mainClass=io.kdiscovery.examples.SpringHostnamesDemo}
- * (after {@code mvn -B -q install -DskipTests}).
+ * <p>Run it with {@code bin/demo --example spring}.
  */
 public final class SpringHostnamesDemo {
 

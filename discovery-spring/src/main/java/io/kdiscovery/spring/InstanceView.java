@@ -28,11 +28,17 @@ import org.springframework.cloud.client.ServiceInstance;
  * @param service the Service object it was built with, or null (the DNS source)
  * @param instances the pods returned by getInstances, usable ones first, in the snapshot's order
  * @param byHostPort every usable pod by {@code address:port}, for turning a pick into an instance
+ * @param podVersion the {@link PodMetadataWatch#version()} the pods' metadata was read at (0 without one)
  */
 record InstanceView(ServiceSnapshot snapshot, Service service, List<ServiceInstance> instances,
-    Map<String, KDiscoveryServiceInstance> byHostPort) {
+    Map<String, KDiscoveryServiceInstance> byHostPort, long podVersion) {
 
-  static InstanceView of(String serviceId, ServiceSnapshot snapshot, Service service, KDiscoveryProperties properties) {
+  /**
+   * @param pods the pods' labels and annotations, or null when neither is asked for
+   */
+  static InstanceView of(String serviceId, ServiceSnapshot snapshot, Service service, KDiscoveryProperties properties,
+      PodMetadataWatch pods) {
+    long podVersion = pods == null ? 0 : pods.version(); // read first: a later change makes the view stale
     List<Endpoint> usable = snapshot.usableEndpoints();
     Set<Endpoint> listed = new LinkedHashSet<>(usable);
     if (properties.isIncludeNotReadyAddresses()) {
@@ -66,13 +72,20 @@ record InstanceView(ServiceSnapshot snapshot, Service service, List<ServiceInsta
       putIfAbsent(metadata, "node", endpoint.nodeName());
       putIfAbsent(metadata, "hostname", endpoint.hostname());
       putIfAbsent(metadata, "pod", endpoint.podName());
+      Map<String, Map<String, String>> podMetadata = pods == null ? Map.of()
+          : pods.podMetadata(snapshot.key().namespace(), endpoint.podName());
+      Map<String, String> podLabels = podMetadata.get("labels");
+      if (podLabels != null && podLabels.get("zone") != null) {
+        metadata.put("zone", podLabels.get("zone")); // Spring Cloud Kubernetes takes a pod's "zone" label as its zone
+      }
       boolean secure = PrimaryPort.secure(port, snapshot.key(), endpoint.port(), labels, annotations,
           properties.getKnownSecurePorts());
-      KDiscoveryServiceInstance instance = new KDiscoveryServiceInstance(serviceId, endpoint, secure, metadata);
+      KDiscoveryServiceInstance instance = new KDiscoveryServiceInstance(serviceId, endpoint, secure, metadata,
+          snapshot.key().namespace(), podMetadata);
       instances.add(instance);
       byHostPort.put(endpoint.hostPort(), instance);
     }
-    return new InstanceView(snapshot, service, List.copyOf(instances), Map.copyOf(byHostPort));
+    return new InstanceView(snapshot, service, List.copyOf(instances), Map.copyOf(byHostPort), podVersion);
   }
 
   /** The one instance of an ExternalName Service: its external name as host, port -1, as Spring Cloud Kubernetes does. */

@@ -55,6 +55,7 @@ final class ServiceDirectory implements AutoCloseable {
   private final Function<String, KDiscoveryProperties.ServiceSettings> settings;
   private final Predicate<Service> filter;
   private final Ticker ticker;
+  private volatile PodMetadataWatch pods;
   private final Map<String, Entry> entries = new ConcurrentHashMap<>();
   private final List<Consumer<Entry>> entryListeners = new CopyOnWriteArrayList<>();
 
@@ -76,6 +77,14 @@ final class ServiceDirectory implements AutoCloseable {
 
   KDiscovery discovery() {
     return discovery;
+  }
+
+  /**
+   * Instances carry their pods' labels and annotations from {@code pods} once it knows them; the
+   * directory closes it with itself.
+   */
+  void podMetadata(PodMetadataWatch pods) {
+    this.pods = pods;
   }
 
   /** Calls {@code listener} with every entry opened from now on, and with those open already. */
@@ -269,6 +278,10 @@ final class ServiceDirectory implements AutoCloseable {
   public void close() {
     entries.values().forEach(Entry::close);
     entries.clear();
+    PodMetadataWatch podWatch = pods;
+    if (podWatch != null) {
+      podWatch.close();
+    }
   }
 
   /** What one Service of a service id contributes: a live entry, or an ExternalName instance. */
@@ -343,14 +356,17 @@ final class ServiceDirectory implements AutoCloseable {
           + "; failing fast until the source answers", where, cause);
     }
 
-    /** The Spring view of {@code snapshot}, computed once per snapshot and Service object. */
+    /** The Spring view of {@code snapshot}, computed once per snapshot, Service object and pod metadata version. */
     InstanceView view(ServiceSnapshot snapshot) {
       Service service = currentService();
+      PodMetadataWatch podWatch = pods;
+      long podVersion = podWatch == null ? 0 : podWatch.version();
       InstanceView current = view;
-      if (current != null && current.snapshot() == snapshot && current.service() == service) {
+      if (current != null && current.snapshot() == snapshot && current.service() == service
+          && current.podVersion() == podVersion) {
         return current;
       }
-      InstanceView fresh = InstanceView.of(key.name(), snapshot, service, properties);
+      InstanceView fresh = InstanceView.of(key.name(), snapshot, service, properties, podWatch);
       if (current == null || current.snapshot().version() <= snapshot.version()) {
         view = fresh;
       }

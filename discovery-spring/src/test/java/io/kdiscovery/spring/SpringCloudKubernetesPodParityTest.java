@@ -1,0 +1,132 @@
+package io.kdiscovery.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.kdiscovery.spring.testing.Cluster;
+import io.kdiscovery.testing.ApiServer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.cloud.client.ServiceInstance;
+import org.springframework.cloud.client.discovery.DiscoveryClient;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * Spring Cloud Kubernetes' pod-level behaviours, in a real Boot application on the mock API server,
+ * through the standard {@code DiscoveryClient}: the pod uid as instance id, pod labels and annotations
+ * (opt-in, from a watch of the pods, never a request per lookup).
+ */
+class SpringCloudKubernetesPodParityTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(10);
+
+  private final List<ApiServer> servers = new ArrayList<>();
+
+  @AfterEach
+  void stop() {
+    servers.forEach(ApiServer::close);
+  }
+
+  /** An application on a cluster of its own (the mock server stalls when a closed application's watches close). */
+  private ConfigurableApplicationContext app(ApiServer api, String... properties) {
+    return new SpringApplicationBuilder(WebApplication.class)
+        .web(WebApplicationType.NONE)
+        .initializers(context -> context.getBeanFactory().registerSingleton("kubernetesClient", api.client()))
+        .properties("spring.cloud.kubernetes.enabled=false", "spring.cloud.kubernetes.discovery.enabled=false",
+            "kdiscovery.initial-wait-timeout=5s")
+        .properties(properties)
+        .run();
+  }
+
+  private ApiServer cluster() {
+    ApiServer api = new ApiServer();
+    servers.add(api);
+    // Cluster names the pods web-1, web-2 and gives their targetRefs the uids default-web-uid-1, -2.
+    new Cluster(api).service("default", "web").port("http", 80, 8080).pods("127.0.0.31", "127.0.0.32").create();
+    return api;
+  }
+
+  private static Pod pod(String name, Map<String, String> labels, Map<String, String> annotations) {
+    return new PodBuilder().withNewMetadata().withName(name).withNamespace("default")
+        .withLabels(labels).withAnnotations(annotations).endMetadata()
+        .withNewSpec().addNewContainer().withName("app").withImage("web").endContainer().endSpec()
+        .build();
+  }
+
+  private static ServiceInstance instanceOfPod(DiscoveryClient discovery, String pod) {
+    return discovery.getInstances("web").stream().filter(i -> pod.equals(i.getMetadata().get("pod")))
+        .findFirst().orElseThrow();
+  }
+
+  @Test
+  void theInstanceIdIsThePodsUidFromTheEndpointSlice() {
+    try (ConfigurableApplicationContext app = app(cluster())) {
+      DiscoveryClient discovery = app.getBean(DiscoveryClient.class);
+      assertThat(discovery.getInstances("web")).extracting(ServiceInstance::getInstanceId)
+          .containsExactlyInAnyOrder("default-web-uid-1", "default-web-uid-2");
+      assertThat(discovery.getInstances("web")).allSatisfy(i ->
+          assertThat(((KDiscoveryInstance) i).getNamespace()).isEqualTo("default"));
+    }
+  }
+
+  @Test
+  void podLabelsAndAnnotationsAreLeftOutUnlessAskedFor() {
+    ApiServer api = cluster();
+    api.admin().resource(pod("web-1", Map.of("app", "web", "zone", "z-pod"), Map.of("build", "42"))).create();
+    try (ConfigurableApplicationContext app = app(api)) {
+      ServiceInstance instance = instanceOfPod(app.getBean(DiscoveryClient.class), "web-1");
+      assertThat(((KDiscoveryInstance) instance).podMetadata()).isEmpty();
+      assertThat(instance.getMetadata()).doesNotContainEntry("zone", "z-pod");
+    }
+  }
+
+  @Test
+  void podLabelsAndAnnotationsAreAddedOnceThePodWatchKnowsThemAndFollowChanges() {
+    ApiServer api = cluster();
+    api.admin().resource(pod("web-1", Map.of("app", "web", "zone", "z-pod"), Map.of("build", "42"))).create();
+    try (ConfigurableApplicationContext app = app(api, "kdiscovery.metadata.add-pod-labels=true",
+        "kdiscovery.metadata.add-pod-annotations=true")) {
+      DiscoveryClient discovery = app.getBean(DiscoveryClient.class);
+      await().atMost(WAIT).untilAsserted(() -> {
+        KDiscoveryInstance instance = (KDiscoveryInstance) instanceOfPod(discovery, "web-1");
+        assertThat(instance.podMetadata()).containsOnly(
+            Map.entry("labels", Map.of("app", "web", "zone", "z-pod")),
+            Map.entry("annotations", Map.of("build", "42")));
+        // as in Spring Cloud Kubernetes, a pod's "zone" label is the instance's zone
+        assertThat(instance.getMetadata()).containsEntry("zone", "z-pod");
+      });
+      // a pod the watch has not seen (web-2 has no Pod object) is listed without pod metadata
+      assertThat(((KDiscoveryInstance) instanceOfPod(discovery, "web-2")).podMetadata()).isEmpty();
+
+      api.admin().resource(pod("web-2", Map.of("app", "web", "track", "canary"), Map.of())).create();
+      api.admin().pods().inNamespace("default").withName("web-1")
+          .edit(p -> new PodBuilder(p).editMetadata().addToLabels("version", "2").endMetadata().build());
+      await().atMost(WAIT).untilAsserted(() -> {
+        assertThat(((KDiscoveryInstance) instanceOfPod(discovery, "web-2")).podMetadata())
+            .containsOnly(Map.entry("labels", Map.of("app", "web", "track", "canary")));
+        assertThat(((KDiscoveryInstance) instanceOfPod(discovery, "web-1")).podMetadata().get("labels"))
+            .containsEntry("version", "2");
+      });
+    }
+  }
+
+  @Test
+  void onlyPodLabelsWhenOnlyTheyAreAskedFor() {
+    ApiServer api = cluster();
+    api.admin().resource(pod("web-1", Map.of("app", "web"), Map.of("build", "42"))).create();
+    try (ConfigurableApplicationContext app = app(api, "kdiscovery.metadata.add-pod-labels=true")) {
+      DiscoveryClient discovery = app.getBean(DiscoveryClient.class);
+      await().atMost(WAIT).untilAsserted(() ->
+          assertThat(((KDiscoveryInstance) instanceOfPod(discovery, "web-1")).podMetadata())
+              .containsOnly(Map.entry("labels", Map.of("app", "web"))));
+    }
+  }
+}

@@ -116,13 +116,17 @@ public class KDiscoveryAutoConfiguration {
         perServiceSettings(properties, environment), Ticker.system());
     KDiscoveryProperties.Metadata metadata = properties.getMetadata();
     KubernetesClient kubernetes = client.getIfAvailable();
+    KDiscoveryHeartbeat beat = heartbeat.getIfAvailable();
+    if (withCatalog && kubernetes != null) {
+      directory.portless(new PortlessEndpoints(kubernetes, services.apiServerUrl(), properties.getInitialWaitTimeout(),
+          Ticker.system(), beat == null ? () -> {} : beat::changed));
+    }
     if ((metadata.isAddPodLabels() || metadata.isAddPodAnnotations()) && withCatalog && kubernetes != null) {
       List<String> namespaces = properties.getNamespaces().isEmpty()
           ? List.of(discovery.defaultNamespace()) : properties.getNamespaces();
       directory.podMetadata(PodMetadataWatch.start(kubernetes, properties.isAllNamespaces(), namespaces,
           metadata.isAddPodLabels(), metadata.isAddPodAnnotations()));
     }
-    KDiscoveryHeartbeat beat = heartbeat.getIfAvailable();
     if (beat != null) {
       directory.onEntry(entry -> entry.handle().subscribe(snapshot -> beat.changed()));
     }

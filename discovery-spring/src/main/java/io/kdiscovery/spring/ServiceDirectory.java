@@ -56,6 +56,7 @@ final class ServiceDirectory implements AutoCloseable {
   private final Predicate<Service> filter;
   private final Ticker ticker;
   private volatile PodMetadataWatch pods;
+  private volatile PortlessEndpoints portless;
   private final Map<String, Entry> entries = new ConcurrentHashMap<>();
   private final List<Consumer<Entry>> entryListeners = new CopyOnWriteArrayList<>();
 
@@ -77,6 +78,14 @@ final class ServiceDirectory implements AutoCloseable {
 
   KDiscovery discovery() {
     return discovery;
+  }
+
+  /**
+   * Headless Services without ports are listed from {@code portless} (with port 0, as Spring Cloud
+   * Kubernetes lists them); without it they have no instances. The directory closes it with itself.
+   */
+  void portless(PortlessEndpoints portless) {
+    this.portless = portless;
   }
 
   /**
@@ -109,6 +118,11 @@ final class ServiceDirectory implements AutoCloseable {
     for (Target target : targets(id)) {
       if (target.externalName() != null) {
         instances.add(target.externalName());
+        continue;
+      }
+      if (target.portless() != null) {
+        instances.addAll(portless.instances(target.portless().getMetadata().getName(), target.portless(),
+            properties, pods));
         continue;
       }
       ServiceSnapshot snapshot = target.entry().awaitSnapshot();
@@ -158,7 +172,7 @@ final class ServiceDirectory implements AutoCloseable {
     if (catalog == null || dnsFallback()) {
       String ns = namespace != null ? namespace : discovery.defaultNamespace();
       ServiceKey key = ServiceKey.of(ns, name, PrimaryPort.dnsPortName(properties.getPortName()));
-      return List.of(new Target(entry(id, key, null), null));
+      return List.of(new Target(entry(id, key, null), null, null));
     }
     List<Service> services;
     try {
@@ -178,8 +192,12 @@ final class ServiceDirectory implements AutoCloseable {
       }
       if (isExternalName(service)) {
         if (properties.isIncludeExternalNameServices()) {
-          targets.add(new Target(null, InstanceView.externalName(service, properties)));
+          targets.add(new Target(null, InstanceView.externalName(service, properties), null));
         }
+        continue;
+      }
+      if (portless != null && PortlessEndpoints.isPortlessHeadless(service)) {
+        targets.add(new Target(null, null, service));
         continue;
       }
       String ns = service.getMetadata().getNamespace();
@@ -189,7 +207,7 @@ final class ServiceDirectory implements AutoCloseable {
         continue;
       }
       String entryId = ns.equals(discovery.defaultNamespace()) ? name : name + "." + ns;
-      targets.add(new Target(entry(entryId, ServiceKey.of(ns, name, port.get()), service), null));
+      targets.add(new Target(entry(entryId, ServiceKey.of(ns, name, port.get()), service), null, null));
     }
     return targets;
   }
@@ -282,10 +300,17 @@ final class ServiceDirectory implements AutoCloseable {
     if (podWatch != null) {
       podWatch.close();
     }
+    PortlessEndpoints headless = portless;
+    if (headless != null) {
+      headless.close();
+    }
   }
 
-  /** What one Service of a service id contributes: a live entry, or an ExternalName instance. */
-  private record Target(Entry entry, ServiceInstance externalName) {}
+  /**
+   * What one Service of a service id contributes: a live entry, an ExternalName instance, or a headless
+   * Service without ports (listed by {@link PortlessEndpoints}).
+   */
+  private record Target(Entry entry, ServiceInstance externalName, Service portless) {}
 
   /**
    * One Service port's live table, with the Spring view of its latest snapshot cached and, once the

@@ -129,4 +129,37 @@ class SpringCloudKubernetesPodParityTest {
               .containsOnly(Map.entry("labels", Map.of("app", "web"))));
     }
   }
+
+  @Test
+  void aHeadlessServiceWithoutPortsListsItsPodsWithPortZero() {
+    ApiServer api = cluster();
+    Cluster cluster = new Cluster(api);
+    cluster.service("default", "db").headless().label("secured", "true")
+        .pods("127.0.0.61").notReadyPod("127.0.0.62").create();
+    try (ConfigurableApplicationContext app = app(api)) {
+      DiscoveryClient discovery = app.getBean(DiscoveryClient.class);
+      assertThat(discovery.getServices()).contains("db");
+      List<ServiceInstance> instances = discovery.getInstances("db");
+      assertThat(instances).singleElement().satisfies(i -> {
+        assertThat(i.getHost()).isEqualTo("127.0.0.61");
+        assertThat(i.getPort()).isZero();
+        assertThat(i.getUri()).hasToString("https://127.0.0.61"); // the "secured" label; no port in the URI
+        assertThat(i.getInstanceId()).isEqualTo("default-db-uid-1");
+        assertThat(i.getMetadata()).containsEntry("k8s_namespace", "default").containsEntry("pod", "db-1")
+            .containsEntry("secured", "true");
+      });
+
+      // a pod that becomes ready is listed as soon as the slice says so
+      cluster.service("default", "db").headless().label("secured", "true")
+          .pods("127.0.0.61", "127.0.0.62").create();
+      await().atMost(WAIT).untilAsserted(() -> assertThat(discovery.getInstances("db"))
+          .extracting(ServiceInstance::getHost).containsExactlyInAnyOrder("127.0.0.61", "127.0.0.62"));
+    }
+    ApiServer another = cluster();
+    new Cluster(another).service("default", "db").headless().pods("127.0.0.61").notReadyPod("127.0.0.62").create();
+    try (ConfigurableApplicationContext app = app(another, "kdiscovery.include-not-ready-addresses=true")) {
+      assertThat(app.getBean(DiscoveryClient.class).getInstances("db")).extracting(ServiceInstance::getPort)
+          .containsOnly(0).hasSize(2);
+    }
+  }
 }

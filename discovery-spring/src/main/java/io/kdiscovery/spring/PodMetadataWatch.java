@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,15 +71,19 @@ final class PodMetadataWatch implements AutoCloseable {
         version.incrementAndGet();
       }
     });
-    informers.add(informer);
-    informer.start().whenComplete((ignored, failure) -> {
-      if (failure != null) {
+    AtomicBoolean warned = new AtomicBoolean();
+    // Keep retrying (with the client's backoff) also when the first list fails: fabric8's default gives
+    // up on an informer whose start failed, and a permission granted later should still take effect.
+    informer.exceptionHandler((started, failure) -> {
+      if (warned.compareAndSet(false, true)) {
         log.warn("kdiscovery cannot list the pods of {} for their labels and annotations (needs get, list and"
-            + " watch on pods); instances carry none until it can: {}", where, failure.toString());
-      } else {
-        log.debug("kdiscovery listed the pods of {} for their labels and annotations", where);
+            + " watch on pods); instances carry none until it can, retrying: {}", where, failure.toString());
       }
+      return true;
     });
+    informers.add(informer);
+    informer.start().whenComplete((ignored, failure) ->
+        log.debug("kdiscovery's watch of the pods of {} started: {}", where, failure == null ? "listed" : failure.toString()));
   }
 
   private static boolean sameMetadata(Pod a, Pod b) {

@@ -132,6 +132,16 @@ final class PortlessEndpoints implements AutoCloseable {
     }
     SharedIndexInformer<EndpointSlice> informer = client.discovery().v1().endpointSlices().inNamespace(namespace)
         .withLabel("kubernetes.io/service-name", name).runnableInformer(0);
+    Feed feed = new Feed(informer, ticker.read() + initialWait.toNanos());
+    // Keep retrying (with the client's backoff) also when the first list fails, as the core's watches do:
+    // fabric8's default gives up on an informer whose start failed, which would leave the Service unlisted.
+    informer.exceptionHandler((started, failure) -> {
+      if (feed.lastFailure == null) {
+        log.warn("kdiscovery cannot list the EndpointSlices of {}/{} (retrying): {}", namespace, name, failure.toString());
+      }
+      feed.lastFailure = failure;
+      return true;
+    });
     informer.addEventHandler(new ResourceEventHandler<>() {
       @Override
       public void onAdd(EndpointSlice slice) {
@@ -149,12 +159,7 @@ final class PortlessEndpoints implements AutoCloseable {
       }
     });
     log.info("kdiscovery watches the EndpointSlices of {}/{} (a headless Service without ports)", namespace, name);
-    Feed feed = new Feed(informer, informer.start().toCompletableFuture(), ticker.read() + initialWait.toNanos());
-    feed.synced.whenComplete((ignored, failure) -> {
-      if (failure != null) {
-        log.warn("kdiscovery cannot list the EndpointSlices of {}/{}: {}", namespace, name, failure.toString());
-      }
-    });
+    feed.synced = informer.start().toCompletableFuture();
     return feed;
   }
 
@@ -174,12 +179,12 @@ final class PortlessEndpoints implements AutoCloseable {
   /** One Service's informer, and when its first list is due. */
   private final class Feed {
     private final SharedIndexInformer<EndpointSlice> informer;
-    private final CompletableFuture<Void> synced;
     private final long deadlineNanos;
+    private volatile CompletableFuture<Void> synced;
+    private volatile Throwable lastFailure;
 
-    private Feed(SharedIndexInformer<EndpointSlice> informer, CompletableFuture<Void> synced, long deadlineNanos) {
+    private Feed(SharedIndexInformer<EndpointSlice> informer, long deadlineNanos) {
       this.informer = informer;
-      this.synced = synced;
       this.deadlineNanos = deadlineNanos;
     }
 
@@ -199,10 +204,10 @@ final class PortlessEndpoints implements AutoCloseable {
         } catch (ExecutionException e) {
           cause = e.getCause();
         } catch (TimeoutException e) {
-          cause = null;
+          cause = lastFailure;
         }
-      } else if (synced.isCompletedExceptionally()) {
-        cause = synced.handle((v, e) -> e).join();
+      } else {
+        cause = lastFailure;
       }
       throw new KDiscoveryUnavailableException("kdiscovery has no list of the EndpointSlices of " + service
           + " (a headless Service without ports) from the Kubernetes API server at " + apiServerUrl + " within "

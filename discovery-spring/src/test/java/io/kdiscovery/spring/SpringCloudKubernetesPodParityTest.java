@@ -1,16 +1,23 @@
 package io.kdiscovery.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.kdiscovery.spring.testing.Cluster;
+import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.kdiscovery.testing.ApiServer;
+import io.kdiscovery.testing.FaultDispatcher;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.WebApplicationType;
@@ -160,6 +167,39 @@ class SpringCloudKubernetesPodParityTest {
     try (ConfigurableApplicationContext app = app(another, "kdiscovery.include-not-ready-addresses=true")) {
       assertThat(app.getBean(DiscoveryClient.class).getInstances("db")).extracting(ServiceInstance::getPort)
           .containsOnly(0).hasSize(2);
+    }
+  }
+
+  @Test
+  void aPortlessServiceWhoseSlicesCannotBeListedFailsFastWithoutARequestPerLookupAndRecovers() {
+    ApiServer api = cluster();
+    new Cluster(api).service("default", "db").headless().pods("127.0.0.61").create();
+    Predicate<RecordedRequest> dbSlices = request -> {
+      String path = URLDecoder.decode(request.getPath(), StandardCharsets.UTF_8);
+      return path.contains("endpointslices") && path.contains("kubernetes.io/service-name=db");
+    };
+    api.faults().inject(dbSlices, FaultDispatcher.status(403), -1);
+    try (ConfigurableApplicationContext app = app(api, "kdiscovery.initial-wait-timeout=1s")) {
+      DiscoveryClient discovery = app.getBean(DiscoveryClient.class);
+      assertThat(discovery.getInstances("web")).hasSize(2);
+
+      assertTimeoutPreemptively(Duration.ofSeconds(5), () ->
+          assertThatThrownBy(() -> discovery.getInstances("db"))
+              .isInstanceOf(KDiscoveryUnavailableException.class)
+              .hasMessageContaining("default/db").hasMessageContaining("403"));
+      Predicate<String> dbSliceRequest = line -> URLDecoder.decode(line, StandardCharsets.UTF_8)
+          .contains("endpointslices?labelSelector=kubernetes.io/service-name=db");
+      assertThat(api.faults().count(dbSliceRequest)).as("the first lookup asked for db's slices").isPositive();
+      long before = api.faults().count(dbSliceRequest);
+      for (int i = 0; i < 100; i++) {
+        assertThatThrownBy(() -> discovery.getInstances("db")).isInstanceOf(KDiscoveryUnavailableException.class);
+      }
+      long after = api.faults().count(dbSliceRequest);
+      assertThat(after - before).as("requests for db's slices during 100 lookups").isLessThan(10);
+
+      api.faults().clearFaults();
+      await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() ->
+          assertThat(discovery.getInstances("db")).extracting(ServiceInstance::getHost).containsExactly("127.0.0.61"));
     }
   }
 }

@@ -123,6 +123,7 @@ final class EndpointTranslator {
           .nodeName(e.getNodeName())
           .hostname(e.getHostname())
           .podName(podName(e.getTargetRef()))
+          .podUid(podUid(e.getTargetRef()))
           .zoneHints(zoneHints(e.getHints()))
           .build();
     } catch (RuntimeException invalid) { // IllegalArgumentException, or a null where a value belongs
@@ -170,6 +171,7 @@ final class EndpointTranslator {
             .nodeName(a.getNodeName())
             .hostname(a.getHostname())
             .podName(podName(a.getTargetRef()))
+            .podUid(podUid(a.getTargetRef()))
             .build();
         into.merge(endpoint.hostPort(), endpoint, EndpointTranslator::better);
       } catch (IllegalArgumentException invalid) {
@@ -203,6 +205,10 @@ final class EndpointTranslator {
 
   private static String podName(ObjectReference ref) {
     return ref == null || (ref.getKind() != null && !"Pod".equals(ref.getKind())) ? null : ref.getName();
+  }
+
+  private static String podUid(ObjectReference ref) {
+    return podName(ref) == null ? null : ref.getUid();
   }
 
   static List<Endpoint> sorted(Collection<Endpoint> endpoints) {

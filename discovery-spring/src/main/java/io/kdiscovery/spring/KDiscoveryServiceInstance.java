@@ -30,10 +30,7 @@ final class KDiscoveryServiceInstance extends PodServiceInstance {
   /** The pod's uid, as Spring Cloud Kubernetes gives it; the pod's name, or address:port, when the source has no uid. */
   @Override
   public String getInstanceId() {
-    if (endpoint.podUid() != null) {
-      return endpoint.podUid();
-    }
-    return endpoint.podName() != null ? endpoint.podName() : endpoint.hostPort();
+    return instanceId(endpoint.podUid(), endpoint.podName(), endpoint.hostPort());
   }
 
   @Override

@@ -41,6 +41,17 @@ abstract sealed class PodServiceInstance implements KDiscoveryInstance
     }
   }
 
+  /**
+   * The instance id Spring Cloud Kubernetes gives a pod: its uid; its name when the source has no uid;
+   * {@code otherwise} (the address) when it has neither.
+   */
+  static String instanceId(String podUid, String podName, String otherwise) {
+    if (podUid != null) {
+      return podUid;
+    }
+    return podName != null ? podName : otherwise;
+  }
+
   @Override
   public final String getServiceId() {
     return serviceId;

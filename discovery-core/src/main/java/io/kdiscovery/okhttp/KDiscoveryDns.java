@@ -10,7 +10,6 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -54,9 +53,9 @@ public final class KDiscoveryDns implements Dns, AutoCloseable {
   private KDiscoveryDns(Builder b) {
     this.discovery = b.discovery;
     this.fallback = b.fallback;
-    this.names = new ClusterNames(b.clusterDomain, discovery.defaultNamespace(), b.shortFormNamespaces());
+    this.names = b.options.names(discovery.defaultNamespace());
     this.servicePort = b.servicePort;
-    this.initialWait = b.initialWait;
+    this.initialWait = b.options.initialWait();
   }
 
   /** The defaults: port 80, cluster domain {@code cluster.local}, {@link Dns#SYSTEM} for other names. */
@@ -136,10 +135,8 @@ public final class KDiscoveryDns implements Dns, AutoCloseable {
   public static final class Builder {
     private final KDiscovery discovery;
     private Dns fallback = Dns.SYSTEM;
-    private String clusterDomain = "cluster.local";
     private String servicePort = "80";
-    private Duration initialWait = Duration.ofSeconds(5);
-    private final Set<String> extraShortFormNamespaces = new HashSet<>();
+    private final ServiceNameOptions options = new ServiceNameOptions();
 
     private Builder(KDiscovery discovery) {
       this.discovery = Objects.requireNonNull(discovery, "discovery");
@@ -153,8 +150,7 @@ public final class KDiscoveryDns implements Dns, AutoCloseable {
 
     /** The cluster's DNS domain (default {@code cluster.local}). */
     public Builder clusterDomain(String domain) {
-      new ClusterNames(domain, "default", Set.of()); // validates
-      this.clusterDomain = domain;
+      options.clusterDomain(domain);
       return this;
     }
 
@@ -171,11 +167,7 @@ public final class KDiscoveryDns implements Dns, AutoCloseable {
 
     /** How long a Service's first lookup waits for its table (default 5 s). */
     public Builder initialWait(Duration wait) {
-      Objects.requireNonNull(wait, "initialWait");
-      if (wait.isNegative() || wait.isZero()) {
-        throw new IllegalArgumentException("initialWait must be positive: " + wait);
-      }
-      this.initialWait = wait;
+      options.initialWait(wait);
       return this;
     }
 
@@ -184,17 +176,8 @@ public final class KDiscoveryDns implements Dns, AutoCloseable {
      * (so that {@code web.shop} is the Service; {@code example.com} stays a public name).
      */
     public Builder shortFormNamespaces(String... namespaces) {
-      for (String ns : namespaces) {
-        ServiceKey.of(ns, "validation", 1);
-        extraShortFormNamespaces.add(ns);
-      }
+      options.shortFormNamespaces(namespaces);
       return this;
-    }
-
-    Set<String> shortFormNamespaces() {
-      Set<String> all = new HashSet<>(extraShortFormNamespaces);
-      all.add(discovery.defaultNamespace());
-      return all;
     }
 
     public KDiscoveryDns build() {

@@ -77,10 +77,10 @@ public final class KDiscoveryInterceptor implements Interceptor, AutoCloseable {
   private KDiscoveryInterceptor(Builder b) {
     this.discovery = b.discovery;
     this.balancer = b.balancer;
-    this.names = new ClusterNames(b.clusterDomain, discovery.defaultNamespace(), b.shortFormNamespaces());
+    this.names = b.options.names(discovery.defaultNamespace());
     this.affinityHeader = b.affinityHeader;
     this.maxAttempts = b.maxAttempts;
-    this.initialWait = b.initialWait;
+    this.initialWait = b.options.initialWait();
   }
 
   public static Builder builder(KDiscovery discovery) {
@@ -237,11 +237,9 @@ public final class KDiscoveryInterceptor implements Interceptor, AutoCloseable {
   public static final class Builder {
     private final KDiscovery discovery;
     private LoadBalancer.Builder balancer = LoadBalancer.builder();
-    private String clusterDomain = "cluster.local";
     private String affinityHeader;
     private int maxAttempts = 3;
-    private Duration initialWait = Duration.ofSeconds(5);
-    private final Set<String> extraShortFormNamespaces = new java.util.HashSet<>();
+    private final ServiceNameOptions options = new ServiceNameOptions();
 
     private Builder(KDiscovery discovery) {
       this.discovery = Objects.requireNonNull(discovery, "discovery");
@@ -274,34 +272,20 @@ public final class KDiscoveryInterceptor implements Interceptor, AutoCloseable {
 
     /** The cluster's DNS domain (default {@code cluster.local}). */
     public Builder clusterDomain(String domain) {
-      new ClusterNames(domain, "default", Set.of()); // validates
-      this.clusterDomain = domain;
+      options.clusterDomain(domain);
       return this;
     }
 
     /** How long the first call to a Service waits for its table (default 5 s). */
     public Builder initialWait(Duration wait) {
-      Objects.requireNonNull(wait, "initialWait");
-      if (wait.isNegative() || wait.isZero()) {
-        throw new IllegalArgumentException("initialWait must be positive: " + wait);
-      }
-      this.initialWait = wait;
+      options.initialWait(wait);
       return this;
     }
 
     /** Namespaces besides the default one where {@code <service>.<namespace>} names a Service. */
     public Builder shortFormNamespaces(String... namespaces) {
-      for (String ns : namespaces) {
-        ServiceKey.of(ns, "validation", 1);
-        extraShortFormNamespaces.add(ns);
-      }
+      options.shortFormNamespaces(namespaces);
       return this;
-    }
-
-    Set<String> shortFormNamespaces() {
-      Set<String> all = new java.util.HashSet<>(extraShortFormNamespaces);
-      all.add(discovery.defaultNamespace());
-      return all;
     }
 
     public KDiscoveryInterceptor build() {

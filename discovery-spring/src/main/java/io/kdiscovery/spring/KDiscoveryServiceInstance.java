@@ -1,8 +1,6 @@
 package io.kdiscovery.spring;
 
 import io.kdiscovery.model.Endpoint;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.util.Map;
 
 /**
@@ -15,30 +13,14 @@ import java.util.Map;
  * {@code pod} where the Service has not set them. {@code zone} is the key Spring Cloud
  * LoadBalancer's zone preference reads.
  */
-final class KDiscoveryServiceInstance implements KDiscoveryInstance {
+final class KDiscoveryServiceInstance extends PodServiceInstance {
 
-  private final String serviceId;
   private final Endpoint endpoint;
-  private final boolean secure;
-  private final Map<String, String> metadata;
-  private final String namespace;
-  private final Map<String, Map<String, String>> podMetadata;
-  private final URI uri;
 
   KDiscoveryServiceInstance(String serviceId, Endpoint endpoint, boolean secure, Map<String, String> metadata,
       String namespace, Map<String, Map<String, String>> podMetadata) {
-    this.serviceId = serviceId;
+    super(serviceId, endpoint.address(), endpoint.port(), endpoint, secure, metadata, namespace, podMetadata);
     this.endpoint = endpoint;
-    this.secure = secure;
-    this.metadata = Map.copyOf(metadata);
-    this.namespace = namespace;
-    this.podMetadata = Map.copyOf(podMetadata);
-    try {
-      // This constructor puts an IPv6 literal in brackets.
-      this.uri = new URI(secure ? "https" : "http", null, endpoint.address(), endpoint.port(), null, null, null);
-    } catch (URISyntaxException e) {
-      throw new IllegalArgumentException("no URI for " + endpoint, e);
-    }
   }
 
   Endpoint endpoint() {
@@ -48,25 +30,7 @@ final class KDiscoveryServiceInstance implements KDiscoveryInstance {
   /** The pod's uid, as Spring Cloud Kubernetes gives it; the pod's name, or address:port, when the source has no uid. */
   @Override
   public String getInstanceId() {
-    if (endpoint.podUid() != null) {
-      return endpoint.podUid();
-    }
-    return endpoint.podName() != null ? endpoint.podName() : endpoint.hostPort();
-  }
-
-  @Override
-  public String getNamespace() {
-    return namespace;
-  }
-
-  @Override
-  public Map<String, Map<String, String>> podMetadata() {
-    return podMetadata;
-  }
-
-  @Override
-  public String getServiceId() {
-    return serviceId;
+    return instanceId(endpoint.podUid(), endpoint.podName(), endpoint.hostPort());
   }
 
   @Override
@@ -80,27 +44,7 @@ final class KDiscoveryServiceInstance implements KDiscoveryInstance {
   }
 
   @Override
-  public boolean isSecure() {
-    return secure;
-  }
-
-  @Override
-  public URI getUri() {
-    return uri;
-  }
-
-  @Override
-  public String getScheme() {
-    return uri.getScheme();
-  }
-
-  @Override
-  public Map<String, String> getMetadata() {
-    return metadata;
-  }
-
-  @Override
   public String toString() {
-    return serviceId + "/" + getInstanceId() + "@" + endpoint.hostPort();
+    return getServiceId() + "/" + getInstanceId() + "@" + endpoint.hostPort();
   }
 }

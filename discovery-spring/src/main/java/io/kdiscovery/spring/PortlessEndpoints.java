@@ -114,7 +114,7 @@ final class PortlessEndpoints implements AutoCloseable {
       Map<String, Map<String, String>> podMetadata = pods == null ? Map.of() : pods.podMetadata(namespace, podName);
       Map<String, String> metadata = new LinkedHashMap<>(common);
       InstanceView.podKeys(metadata, e.getZone(), e.getNodeName(), e.getHostname(), podName, podMetadata);
-      String id = uid != null ? uid : podName != null ? podName : address;
+      String id = PodServiceInstance.instanceId(uid, podName, address);
       (isUsable ? usable : others).add(
           new PortlessServiceInstance(serviceId, id, address, secure, metadata, namespace, podMetadata));
     });

@@ -10,7 +10,7 @@ import java.util.Set;
  *
  * <p>Immutable and thread-safe. The address is a validated IP literal in canonical form, so two
  * endpoints for the same pod compare equal whichever slice or record they came from. Optional
- * attributes (zone, node, hostname, pod name) are {@code null} when unknown.
+ * attributes (zone, node, hostname, pod name, pod uid) are {@code null} when unknown.
  */
 public final class Endpoint {
 
@@ -23,6 +23,7 @@ public final class Endpoint {
   private final String nodeName;
   private final String hostname;
   private final String podName;
+  private final String podUid;
   private final Set<String> zoneHints;
   private final int weight;
 
@@ -36,6 +37,7 @@ public final class Endpoint {
     this.nodeName = b.nodeName;
     this.hostname = b.hostname;
     this.podName = b.podName;
+    this.podUid = b.podUid;
     this.zoneHints = Set.copyOf(b.zoneHints);
     this.weight = b.weight;
   }
@@ -89,6 +91,15 @@ public final class Endpoint {
     return podName;
   }
 
+  /**
+   * The pod's uid ({@code metadata.uid}) from the endpoint's {@code targetRef}, or null when the source
+   * does not say (DNS, an endpoint without a targetRef, one that refers to something other than a pod).
+   * Unlike the name, it changes when a pod of the same name (a StatefulSet's) is recreated.
+   */
+  public String podUid() {
+    return podUid;
+  }
+
   /** The zones this endpoint's topology hints ({@code hints.forZones}) assign it to; often empty. */
   public Set<String> zoneHints() {
     return zoneHints;
@@ -110,7 +121,8 @@ public final class Endpoint {
         && port == e.port && weight == e.weight && address.equals(e.address)
         && conditions.equals(e.conditions) && Objects.equals(zone, e.zone)
         && Objects.equals(nodeName, e.nodeName) && Objects.equals(hostname, e.hostname)
-        && Objects.equals(podName, e.podName) && zoneHints.equals(e.zoneHints);
+        && Objects.equals(podName, e.podName) && Objects.equals(podUid, e.podUid)
+        && zoneHints.equals(e.zoneHints);
   }
 
   @Override
@@ -137,6 +149,7 @@ public final class Endpoint {
     private String nodeName;
     private String hostname;
     private String podName;
+    private String podUid;
     private Set<String> zoneHints = Set.of();
     private int weight = 1;
 
@@ -167,6 +180,12 @@ public final class Endpoint {
 
     public Builder podName(String podName) {
       this.podName = podName;
+      return this;
+    }
+
+    /** The pod's uid ({@code targetRef.uid}); null when unknown. */
+    public Builder podUid(String podUid) {
+      this.podUid = podUid;
       return this;
     }
 

@@ -41,7 +41,9 @@ final class RealServiceHandle implements ServiceHandle {
     Objects.requireNonNull(timeout, "timeout");
     checkOpen();
     try {
-      return entry.first().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      ServiceSnapshot first = entry.first().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      // The first snapshot only says that the table is complete; a caller wants what it holds now.
+      return entry.snapshot().orElse(first);
     } catch (TimeoutException e) {
       SourceStatus status = entry.status();
       throw new SnapshotTimeoutException("no snapshot of " + entry.key + " within " + timeout

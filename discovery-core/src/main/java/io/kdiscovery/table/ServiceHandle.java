@@ -23,7 +23,8 @@ public interface ServiceHandle extends AutoCloseable {
   Optional<ServiceSnapshot> snapshot();
 
   /**
-   * Waits for the first complete snapshot; returns at once when there is one already. A Service that
+   * Waits for the first complete snapshot and returns the latest one; returns at once when the table
+   * has one already. A Service that
    * does not exist yet counts as complete: its snapshot is empty with {@code serviceFound == false}.
    *
    * @throws SnapshotTimeoutException after {@code timeout}, naming the Service and the source's state

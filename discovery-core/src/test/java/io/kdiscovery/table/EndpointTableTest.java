@@ -116,6 +116,22 @@ class EndpointTableTest {
   }
 
   @Test
+  void awaitingASnapshotAfterLaterChangesReturnsTheLatestNotTheFirst() {
+    try (ServiceHandle handle = table.open(HOSTNAMES)) {
+      await().atMost(WAIT).until(() -> source.watching(HOSTNAMES));
+      source.publish(HOSTNAMES, pods("10.244.0.5"));
+      source.publish(HOSTNAMES, pods("10.244.0.6"));
+      await().atMost(WAIT).untilAsserted(() ->
+          assertThat(handle.snapshot()).hasValueSatisfying(s -> assertThat(s.version()).isEqualTo(2)));
+
+      ServiceSnapshot awaited = handle.awaitSnapshot(WAIT);
+
+      assertThat(awaited.version()).isEqualTo(2);
+      assertThat(handle.firstSnapshot().join().version()).isEqualTo(1);
+    }
+  }
+
+  @Test
   void anUnchangedStateIsNotANewVersion() {
     try (ServiceHandle handle = table.open(HOSTNAMES)) {
       await().atMost(WAIT).until(() -> source.watching(HOSTNAMES));

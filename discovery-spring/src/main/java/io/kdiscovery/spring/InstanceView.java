@@ -28,11 +28,17 @@ import org.springframework.cloud.client.ServiceInstance;
  * @param service the Service object it was built with, or null (the DNS source)
  * @param instances the pods returned by getInstances, usable ones first, in the snapshot's order
  * @param byHostPort every usable pod by {@code address:port}, for turning a pick into an instance
+ * @param podVersion the {@link PodMetadataWatch#version()} the pods' metadata was read at (0 without one)
  */
 record InstanceView(ServiceSnapshot snapshot, Service service, List<ServiceInstance> instances,
-    Map<String, KDiscoveryServiceInstance> byHostPort) {
+    Map<String, KDiscoveryServiceInstance> byHostPort, long podVersion) {
 
-  static InstanceView of(String serviceId, ServiceSnapshot snapshot, Service service, KDiscoveryProperties properties) {
+  /**
+   * @param pods the pods' labels and annotations, or null when neither is asked for
+   */
+  static InstanceView of(String serviceId, ServiceSnapshot snapshot, Service service, KDiscoveryProperties properties,
+      PodMetadataWatch pods) {
+    long podVersion = pods == null ? 0 : pods.version(); // read first: a later change makes the view stale
     List<Endpoint> usable = snapshot.usableEndpoints();
     Set<Endpoint> listed = new LinkedHashSet<>(usable);
     if (properties.isIncludeNotReadyAddresses()) {
@@ -44,16 +50,7 @@ record InstanceView(ServiceSnapshot snapshot, Service service, List<ServiceInsta
         ? service.getMetadata().getAnnotations() : Map.of();
     ServicePort port = snapshot.service().port(snapshot.key());
     KDiscoveryProperties.Metadata settings = properties.getMetadata();
-    Map<String, String> common = new LinkedHashMap<>();
-    if (settings.isAddLabels()) {
-      labels.forEach((k, v) -> common.put(settings.getLabelsPrefix() + k, v));
-    }
-    if (settings.isAddAnnotations()) {
-      annotations.forEach((k, v) -> common.put(settings.getAnnotationsPrefix() + k, v));
-    }
-    common.put("k8s_namespace", snapshot.key().namespace());
-    common.put("type", typeOf(service));
-    common.putIfAbsent("namespace", snapshot.key().namespace());
+    Map<String, String> common = serviceMetadata(labels, annotations, snapshot.key().namespace(), service, settings);
     List<ServiceInstance> instances = new ArrayList<>(listed.size());
     Map<String, KDiscoveryServiceInstance> byHostPort = new HashMap<>();
     for (Endpoint endpoint : listed) {
@@ -62,17 +59,53 @@ record InstanceView(ServiceSnapshot snapshot, Service service, List<ServiceInsta
         PrimaryPort.podPorts(snapshot.service(), snapshot.key(), endpoint.port())
             .forEach((name, number) -> metadata.put(settings.getPortsPrefix() + name, Integer.toString(number)));
       }
-      putIfAbsent(metadata, "zone", endpoint.zone());
-      putIfAbsent(metadata, "node", endpoint.nodeName());
-      putIfAbsent(metadata, "hostname", endpoint.hostname());
-      putIfAbsent(metadata, "pod", endpoint.podName());
+      Map<String, Map<String, String>> podMetadata = pods == null ? Map.of()
+          : pods.podMetadata(snapshot.key().namespace(), endpoint.podName());
+      podKeys(metadata, endpoint.zone(), endpoint.nodeName(), endpoint.hostname(), endpoint.podName(), podMetadata);
       boolean secure = PrimaryPort.secure(port, snapshot.key(), endpoint.port(), labels, annotations,
           properties.getKnownSecurePorts());
-      KDiscoveryServiceInstance instance = new KDiscoveryServiceInstance(serviceId, endpoint, secure, metadata);
+      KDiscoveryServiceInstance instance = new KDiscoveryServiceInstance(serviceId, endpoint, secure, metadata,
+          snapshot.key().namespace(), podMetadata);
       instances.add(instance);
       byHostPort.put(endpoint.hostPort(), instance);
     }
-    return new InstanceView(snapshot, service, List.copyOf(instances), Map.copyOf(byHostPort));
+    return new InstanceView(snapshot, service, List.copyOf(instances), Map.copyOf(byHostPort), podVersion);
+  }
+
+  /**
+   * Spring Cloud Kubernetes' Service-level keys: labels, annotations (each switchable, with its
+   * prefix), {@code k8s_namespace}, {@code type}; then kdiscovery's {@code namespace} where the
+   * Service has not set it.
+   */
+  static Map<String, String> serviceMetadata(Map<String, String> labels, Map<String, String> annotations,
+      String namespace, Service service, KDiscoveryProperties.Metadata settings) {
+    Map<String, String> common = new LinkedHashMap<>();
+    if (settings.isAddLabels()) {
+      labels.forEach((k, v) -> common.put(settings.getLabelsPrefix() + k, v));
+    }
+    if (settings.isAddAnnotations()) {
+      annotations.forEach((k, v) -> common.put(settings.getAnnotationsPrefix() + k, v));
+    }
+    common.put("k8s_namespace", namespace);
+    common.put("type", typeOf(service));
+    common.putIfAbsent("namespace", namespace);
+    return common;
+  }
+
+  /**
+   * kdiscovery's pod-level keys where the Service has not set them; then, as Spring Cloud Kubernetes
+   * does, a pod's {@code zone} label as the zone.
+   */
+  static void podKeys(Map<String, String> metadata, String zone, String node, String hostname, String pod,
+      Map<String, Map<String, String>> podMetadata) {
+    putIfAbsent(metadata, "zone", zone);
+    putIfAbsent(metadata, "node", node);
+    putIfAbsent(metadata, "hostname", hostname);
+    putIfAbsent(metadata, "pod", pod);
+    Map<String, String> podLabels = podMetadata.get("labels");
+    if (podLabels != null && podLabels.get("zone") != null) {
+      metadata.put("zone", podLabels.get("zone"));
+    }
   }
 
   /** The one instance of an ExternalName Service: its external name as host, port -1, as Spring Cloud Kubernetes does. */

@@ -109,12 +109,24 @@ public class KDiscoveryAutoConfiguration {
   @ConditionalOnMissingBean
   ServiceDirectory kdiscoveryServiceDirectory(KDiscovery discovery, KDiscoveryProperties properties,
       ObjectProvider<ServiceCatalogWatch> catalog, ObjectProvider<KDiscoveryHeartbeat> heartbeat,
-      Environment environment) {
+      ObjectProvider<KubernetesClient> client, Environment environment) {
     ServiceCatalogWatch services = properties.getSource() == SourceType.DNS ? null : catalog.getIfAvailable();
-    ServiceDirectory directory = new ServiceDirectory(discovery,
-        services != null && services.isOpen() ? services : null, properties,
+    boolean withCatalog = services != null && services.isOpen();
+    ServiceDirectory directory = new ServiceDirectory(discovery, withCatalog ? services : null, properties,
         perServiceSettings(properties, environment), Ticker.system());
+    KDiscoveryProperties.Metadata metadata = properties.getMetadata();
+    KubernetesClient kubernetes = client.getIfAvailable();
     KDiscoveryHeartbeat beat = heartbeat.getIfAvailable();
+    if (withCatalog && kubernetes != null) {
+      directory.portless(new PortlessEndpoints(kubernetes, services.apiServerUrl(), properties.getInitialWaitTimeout(),
+          Ticker.system(), beat == null ? () -> {} : beat::changed));
+    }
+    if ((metadata.isAddPodLabels() || metadata.isAddPodAnnotations()) && withCatalog && kubernetes != null) {
+      List<String> namespaces = properties.getNamespaces().isEmpty()
+          ? List.of(discovery.defaultNamespace()) : properties.getNamespaces();
+      directory.podMetadata(PodMetadataWatch.start(kubernetes, properties.isAllNamespaces(), namespaces,
+          metadata.isAddPodLabels(), metadata.isAddPodAnnotations()));
+    }
     if (beat != null) {
       directory.onEntry(entry -> entry.handle().subscribe(snapshot -> beat.changed()));
     }

@@ -385,6 +385,35 @@ public class KDiscoveryProperties {
     public void setPortsPrefix(String portsPrefix) {
       this.portsPrefix = portsPrefix == null ? "" : portsPrefix;
     }
+
+    /**
+     * Whether each instance carries its pod's labels (under "labels" of its pod metadata, as Spring
+     * Cloud Kubernetes does). Starts a watch of the pods of the selected namespaces: needs get, list
+     * and watch on pods.
+     */
+    private boolean addPodLabels = false;
+
+    /**
+     * Whether each instance carries its pod's annotations (under "annotations" of its pod metadata).
+     * Starts a watch of the pods of the selected namespaces: needs get, list and watch on pods.
+     */
+    private boolean addPodAnnotations = false;
+
+    public boolean isAddPodLabels() {
+      return addPodLabels;
+    }
+
+    public void setAddPodLabels(boolean addPodLabels) {
+      this.addPodLabels = addPodLabels;
+    }
+
+    public boolean isAddPodAnnotations() {
+      return addPodAnnotations;
+    }
+
+    public void setAddPodAnnotations(boolean addPodAnnotations) {
+      this.addPodAnnotations = addPodAnnotations;
+    }
   }
 
   /** HeartbeatEvents, which Spring Cloud Gateway's discovery locator and other listeners refresh on. */

@@ -132,7 +132,8 @@ public final class KDiscoveryReactorLoadBalancer implements ReactorServiceInstan
     KDiscoveryServiceInstance instance = current.view(snapshot).byHostPort().get(endpoint.hostPort());
     if (instance == null) {
       // A newer snapshot replaced the one picked from in between; describe the pod without metadata.
-      instance = new KDiscoveryServiceInstance(current.key().name(), endpoint, false, Map.of());
+      instance = new KDiscoveryServiceInstance(current.key().name(), endpoint, false, Map.of(),
+          current.key().namespace(), Map.of());
     }
     return instance;
   }

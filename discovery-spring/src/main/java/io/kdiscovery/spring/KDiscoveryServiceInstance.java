@@ -4,7 +4,6 @@ import io.kdiscovery.model.Endpoint;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Map;
-import org.springframework.cloud.client.ServiceInstance;
 
 /**
  * One pod of a Service, as Spring Cloud sees it: the pod's IP and its port for the Service's primary
@@ -16,19 +15,24 @@ import org.springframework.cloud.client.ServiceInstance;
  * {@code pod} where the Service has not set them. {@code zone} is the key Spring Cloud
  * LoadBalancer's zone preference reads.
  */
-final class KDiscoveryServiceInstance implements ServiceInstance {
+final class KDiscoveryServiceInstance implements KDiscoveryInstance {
 
   private final String serviceId;
   private final Endpoint endpoint;
   private final boolean secure;
   private final Map<String, String> metadata;
+  private final String namespace;
+  private final Map<String, Map<String, String>> podMetadata;
   private final URI uri;
 
-  KDiscoveryServiceInstance(String serviceId, Endpoint endpoint, boolean secure, Map<String, String> metadata) {
+  KDiscoveryServiceInstance(String serviceId, Endpoint endpoint, boolean secure, Map<String, String> metadata,
+      String namespace, Map<String, Map<String, String>> podMetadata) {
     this.serviceId = serviceId;
     this.endpoint = endpoint;
     this.secure = secure;
     this.metadata = Map.copyOf(metadata);
+    this.namespace = namespace;
+    this.podMetadata = Map.copyOf(podMetadata);
     try {
       // This constructor puts an IPv6 literal in brackets.
       this.uri = new URI(secure ? "https" : "http", null, endpoint.address(), endpoint.port(), null, null, null);
@@ -41,9 +45,23 @@ final class KDiscoveryServiceInstance implements ServiceInstance {
     return endpoint;
   }
 
+  /** The pod's uid, as Spring Cloud Kubernetes gives it; the pod's name, or address:port, when the source has no uid. */
   @Override
   public String getInstanceId() {
+    if (endpoint.podUid() != null) {
+      return endpoint.podUid();
+    }
     return endpoint.podName() != null ? endpoint.podName() : endpoint.hostPort();
+  }
+
+  @Override
+  public String getNamespace() {
+    return namespace;
+  }
+
+  @Override
+  public Map<String, Map<String, String>> podMetadata() {
+    return podMetadata;
   }
 
   @Override

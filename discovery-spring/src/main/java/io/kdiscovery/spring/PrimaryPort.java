@@ -80,9 +80,14 @@ final class PrimaryPort {
    * starts with {@code https-} or whose {@code appProtocol} is {@code https}. A port the Service does
    * not describe (the DNS source) is judged by the key's port name.
    */
+  /** Whether the Service's {@code secured} label or annotation is true/on/yes/1. */
+  static boolean securedByLabel(Map<String, String> labels, Map<String, String> annotations) {
+    return TRUTHY.contains(labels.getOrDefault("secured", "")) || TRUTHY.contains(annotations.getOrDefault("secured", ""));
+  }
+
   static boolean secure(ServicePort port, ServiceKey key, int podPort, Map<String, String> labels,
       Map<String, String> annotations, java.util.Set<Integer> knownSecurePorts) {
-    if (TRUTHY.contains(labels.getOrDefault("secured", "")) || TRUTHY.contains(annotations.getOrDefault("secured", ""))) {
+    if (securedByLabel(labels, annotations)) {
       return true;
     }
     if (knownSecurePorts.contains(podPort)) {

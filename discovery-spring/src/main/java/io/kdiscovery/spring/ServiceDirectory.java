@@ -55,6 +55,8 @@ final class ServiceDirectory implements AutoCloseable {
   private final Function<String, KDiscoveryProperties.ServiceSettings> settings;
   private final Predicate<Service> filter;
   private final Ticker ticker;
+  private volatile PodMetadataWatch pods;
+  private volatile PortlessEndpoints portless;
   private final Map<String, Entry> entries = new ConcurrentHashMap<>();
   private final List<Consumer<Entry>> entryListeners = new CopyOnWriteArrayList<>();
 
@@ -76,6 +78,22 @@ final class ServiceDirectory implements AutoCloseable {
 
   KDiscovery discovery() {
     return discovery;
+  }
+
+  /**
+   * Headless Services without ports are listed from {@code portless} (with port 0, as Spring Cloud
+   * Kubernetes lists them); without it they have no instances. The directory closes it with itself.
+   */
+  void portless(PortlessEndpoints portless) {
+    this.portless = portless;
+  }
+
+  /**
+   * Instances carry their pods' labels and annotations from {@code pods} once it knows them; the
+   * directory closes it with itself.
+   */
+  void podMetadata(PodMetadataWatch pods) {
+    this.pods = pods;
   }
 
   /** Calls {@code listener} with every entry opened from now on, and with those open already. */
@@ -100,6 +118,11 @@ final class ServiceDirectory implements AutoCloseable {
     for (Target target : targets(id)) {
       if (target.externalName() != null) {
         instances.add(target.externalName());
+        continue;
+      }
+      if (target.portless() != null) {
+        instances.addAll(portless.instances(target.portless().getMetadata().getName(), target.portless(),
+            properties, pods));
         continue;
       }
       ServiceSnapshot snapshot = target.entry().awaitSnapshot();
@@ -149,7 +172,7 @@ final class ServiceDirectory implements AutoCloseable {
     if (catalog == null || dnsFallback()) {
       String ns = namespace != null ? namespace : discovery.defaultNamespace();
       ServiceKey key = ServiceKey.of(ns, name, PrimaryPort.dnsPortName(properties.getPortName()));
-      return List.of(new Target(entry(id, key, null), null));
+      return List.of(new Target(entry(id, key, null), null, null));
     }
     List<Service> services;
     try {
@@ -169,8 +192,12 @@ final class ServiceDirectory implements AutoCloseable {
       }
       if (isExternalName(service)) {
         if (properties.isIncludeExternalNameServices()) {
-          targets.add(new Target(null, InstanceView.externalName(service, properties)));
+          targets.add(new Target(null, InstanceView.externalName(service, properties), null));
         }
+        continue;
+      }
+      if (portless != null && PortlessEndpoints.isPortlessHeadless(service)) {
+        targets.add(new Target(null, null, service));
         continue;
       }
       String ns = service.getMetadata().getNamespace();
@@ -180,7 +207,7 @@ final class ServiceDirectory implements AutoCloseable {
         continue;
       }
       String entryId = ns.equals(discovery.defaultNamespace()) ? name : name + "." + ns;
-      targets.add(new Target(entry(entryId, ServiceKey.of(ns, name, port.get()), service), null));
+      targets.add(new Target(entry(entryId, ServiceKey.of(ns, name, port.get()), service), null, null));
     }
     return targets;
   }
@@ -269,10 +296,21 @@ final class ServiceDirectory implements AutoCloseable {
   public void close() {
     entries.values().forEach(Entry::close);
     entries.clear();
+    PodMetadataWatch podWatch = pods;
+    if (podWatch != null) {
+      podWatch.close();
+    }
+    PortlessEndpoints headless = portless;
+    if (headless != null) {
+      headless.close();
+    }
   }
 
-  /** What one Service of a service id contributes: a live entry, or an ExternalName instance. */
-  private record Target(Entry entry, ServiceInstance externalName) {}
+  /**
+   * What one Service of a service id contributes: a live entry, an ExternalName instance, or a headless
+   * Service without ports (listed by {@link PortlessEndpoints}).
+   */
+  private record Target(Entry entry, ServiceInstance externalName, Service portless) {}
 
   /**
    * One Service port's live table, with the Spring view of its latest snapshot cached and, once the
@@ -343,14 +381,17 @@ final class ServiceDirectory implements AutoCloseable {
           + "; failing fast until the source answers", where, cause);
     }
 
-    /** The Spring view of {@code snapshot}, computed once per snapshot and Service object. */
+    /** The Spring view of {@code snapshot}, computed once per snapshot, Service object and pod metadata version. */
     InstanceView view(ServiceSnapshot snapshot) {
       Service service = currentService();
+      PodMetadataWatch podWatch = pods;
+      long podVersion = podWatch == null ? 0 : podWatch.version();
       InstanceView current = view;
-      if (current != null && current.snapshot() == snapshot && current.service() == service) {
+      if (current != null && current.snapshot() == snapshot && current.service() == service
+          && current.podVersion() == podVersion) {
         return current;
       }
-      InstanceView fresh = InstanceView.of(key.name(), snapshot, service, properties);
+      InstanceView fresh = InstanceView.of(key.name(), snapshot, service, properties, podWatch);
       if (current == null || current.snapshot().version() <= snapshot.version()) {
         view = fresh;
       }

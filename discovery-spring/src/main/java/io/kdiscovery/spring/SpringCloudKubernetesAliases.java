@@ -55,6 +55,8 @@ public final class SpringCloudKubernetesAliases implements EnvironmentPostProces
       new Alias("metadata.annotations-prefix", "metadata.annotations-prefix", Kind.VALUE),
       new Alias("metadata.add-ports", "metadata.add-ports", Kind.VALUE),
       new Alias("metadata.ports-prefix", "metadata.ports-prefix", Kind.VALUE),
+      new Alias("metadata.add-pod-labels", "metadata.add-pod-labels", Kind.VALUE),
+      new Alias("metadata.add-pod-annotations", "metadata.add-pod-annotations", Kind.VALUE),
       new Alias("catalog-services-watch.enabled", "heartbeat.enabled", Kind.VALUE));
 
   /** Spring Cloud Kubernetes settings with no kdiscovery equivalent, and why. */
@@ -62,9 +64,7 @@ public final class SpringCloudKubernetesAliases implements EnvironmentPostProces
       "wait-cache-ready", "kdiscovery never blocks start-up; lookups wait at most kdiscovery.initial-wait-timeout",
       "use-endpoint-slices", "kdiscovery always watches EndpointSlices",
       "discovery-server-url", "kdiscovery talks to the API server itself; there is no discovery server",
-      "catalog-services-watch-delay", "kdiscovery's HeartbeatEvents are pushed by the watches, not polled",
-      "metadata.add-pod-labels", "pod labels are not read yet (the watch reads EndpointSlices, not pods)",
-      "metadata.add-pod-annotations", "pod annotations are not read yet (the watch reads EndpointSlices, not pods)");
+      "catalog-services-watch-delay", "kdiscovery's HeartbeatEvents are pushed by the watches, not polled");
 
   private final Log log;
 

@@ -64,6 +64,7 @@ class SpringCloudKubernetesAliasesTest {
         "spring.cloud.kubernetes.discovery.include-not-ready-addresses", "true",
         "spring.cloud.kubernetes.discovery.known-secure-ports", "9443",
         "spring.cloud.kubernetes.discovery.metadata.ports-prefix", "p.",
+        "spring.cloud.kubernetes.discovery.metadata.add-pod-labels", "true",
         "spring.cloud.kubernetes.discovery.cache-loading-timeout-seconds", "7",
         "spring.cloud.kubernetes.discovery.order", "3",
         "kdiscovery.order", "5",
@@ -78,6 +79,8 @@ class SpringCloudKubernetesAliasesTest {
     assertThat(properties.isIncludeNotReadyAddresses()).isTrue();
     assertThat(properties.getKnownSecurePorts()).containsExactly(9443);
     assertThat(properties.getMetadata().getPortsPrefix()).isEqualTo("p.");
+    assertThat(properties.getMetadata().isAddPodLabels()).isTrue();
+    assertThat(properties.getMetadata().isAddPodAnnotations()).isFalse();
     assertThat(properties.getInitialWaitTimeout()).isEqualTo(Duration.ofSeconds(7));
     assertThat(properties.getOrder()).isEqualTo(5); // kdiscovery.order wins
     assertThat(logged).hasSize(1);
@@ -85,7 +88,8 @@ class SpringCloudKubernetesAliasesTest {
         .contains("spring.cloud.kubernetes.discovery.namespaces → kdiscovery.namespaces")
         .contains("spring.cloud.kubernetes.discovery.primary-port-name → kdiscovery.port-name")
         .contains("spring.cloud.kubernetes.discovery.order ignored: kdiscovery.order is set")
-        .contains("spring.cloud.kubernetes.discovery.wait-cache-ready ignored");
+        .contains("spring.cloud.kubernetes.discovery.wait-cache-ready ignored")
+        .contains("spring.cloud.kubernetes.discovery.metadata.add-pod-labels → kdiscovery.metadata.add-pod-labels");
   }
 
   @Test
@@ -118,6 +122,6 @@ class SpringCloudKubernetesAliasesTest {
     assertThat(SpringCloudKubernetesAliases.aliasedNames()).contains(
         "spring.cloud.kubernetes.discovery.all-namespaces", "spring.cloud.kubernetes.discovery.filter",
         "spring.cloud.kubernetes.discovery.include-external-name-services");
-    assertThat(Set.copyOf(SpringCloudKubernetesAliases.aliasedNames())).hasSize(18);
+    assertThat(Set.copyOf(SpringCloudKubernetesAliases.aliasedNames())).hasSize(20);
   }
 }

@@ -112,6 +112,7 @@ final class EndpointTranslator {
           .nodeName(e.nodeName())
           .hostname(e.hostname())
           .podName(e.podName())
+          .podUid(e.podUid())
           .zoneHints(e.zoneHints())
           .build();
     } catch (RuntimeException invalid) { // IllegalArgumentException, or a null where a value belongs
@@ -158,6 +159,7 @@ final class EndpointTranslator {
             .nodeName(a.getNodeName())
             .hostname(a.getHostname())
             .podName(podName(a.getTargetRef()))
+            .podUid(podUid(a.getTargetRef()))
             .build();
         into.merge(endpoint.hostPort(), endpoint, EndpointTranslator::better);
       } catch (IllegalArgumentException invalid) {
@@ -178,6 +180,10 @@ final class EndpointTranslator {
 
   private static String podName(ObjectReference ref) {
     return SliceRecord.podName(ref);
+  }
+
+  private static String podUid(ObjectReference ref) {
+    return SliceRecord.podUid(ref);
   }
 
   static List<Endpoint> sorted(Collection<Endpoint> endpoints) {

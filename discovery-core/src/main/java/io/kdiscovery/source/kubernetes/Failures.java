@@ -36,7 +36,10 @@ final class Failures {
       return "unknown host " + message;
     }
     if (root instanceof ConnectException || root instanceof NoRouteToHostException) {
-      return "connection refused: " + message;
+      // The JDK's message is often just "Connection refused": do not say it twice. The URL tried is
+      // added by the caller, so the line still names where.
+      return message.equalsIgnoreCase("connection refused") ? "connection refused"
+          : "connection refused: " + message;
     }
     if (root instanceof SocketTimeoutException) {
       return "timed out: " + message;

@@ -206,8 +206,13 @@ final class ResourceFeed<T extends HasMetadata, S> {
     needsList = false;
     inStep = !failing;
     resourceVersion = list.getMetadata() == null ? null : list.getMetadata().getResourceVersion();
-    owner.replaced(previous, items());
-    startWatch(attempt);
+    try {
+      owner.replaced(previous, items());
+    } finally {
+      // Whatever the owner did with the list (a bug there is reported by the serial context), the
+      // feed must go on watching, or no later change would ever arrive.
+      startWatch(attempt);
+    }
   }
 
   private void startWatch(int attempt) {

@@ -35,10 +35,11 @@ final class SliceRecord {
 
   /**
    * One endpoint of the slice as listed, port-independent: {@code address} is its first address,
-   * unvalidated (null when it has none), {@code podName} the targetRef's name when it is a Pod.
+   * unvalidated (null when it has none), {@code podName} and {@code podUid} the targetRef's name and
+   * uid when it is a Pod.
    */
   record Entry(String address, io.kdiscovery.model.EndpointConditions conditions, String zone, String nodeName,
-      String hostname, String podName, Set<String> zoneHints) {}
+      String hostname, String podName, String podUid, Set<String> zoneHints) {}
 
   /** {@code namespace/name}: the feed's key and what warnings name. */
   final String key;
@@ -97,7 +98,7 @@ final class SliceRecord {
         c == null ? io.kdiscovery.model.EndpointConditions.READY
             : io.kdiscovery.model.EndpointConditions.of(c.getReady(), c.getServing(), c.getTerminating()),
         interner.intern(e.getZone()), interner.intern(e.getNodeName()), e.getHostname(), podName(e.getTargetRef()),
-        zoneHints(e.getHints(), interner));
+        podUid(e.getTargetRef()), zoneHints(e.getHints(), interner));
   }
 
   private static Set<String> zoneHints(EndpointHints hints, Interner interner) {
@@ -115,6 +116,10 @@ final class SliceRecord {
 
   static String podName(ObjectReference ref) {
     return ref == null || (ref.getKind() != null && !"Pod".equals(ref.getKind())) ? null : ref.getName();
+  }
+
+  static String podUid(ObjectReference ref) {
+    return podName(ref) == null ? null : ref.getUid();
   }
 
   /**

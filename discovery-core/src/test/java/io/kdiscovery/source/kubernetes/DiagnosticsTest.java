@@ -83,5 +83,7 @@ class DiagnosticsTest {
     assertThat(Failures.describe(wrapped)).isEqualTo("unknown host kubernetes.default.svc");
     assertThat(Failures.describe(new RuntimeException("outer", new java.net.ConnectException(
         "Failed to connect to /127.0.0.1:6443")))).isEqualTo("connection refused: Failed to connect to /127.0.0.1:6443");
+    assertThat(Failures.describe(new RuntimeException("outer", new java.net.ConnectException(
+        "Connection refused")))).isEqualTo("connection refused");
   }
 }

@@ -42,6 +42,10 @@ class SerialFailureTest {
       });
       await().atMost(Duration.ofSeconds(10)).until(() -> !failures.isEmpty());
       assertThat(failures.get(0)).contains("internal error").contains("a bug in the first delivery");
+      // The failed delivery must not stop the feed from watching on: both watches open on the server.
+      // (Checked before the change also because the CRUD mock, unlike a real API server, replays no
+      // event from before a watch opened.)
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(api.faults().openWatches()).isEqualTo(2));
 
       api.apply(Hostnames.slice("hostnames-abc").ready("hostnames-1", "10.244.0.5").ready("hostnames-2", "10.244.0.6").build());
       await().atMost(Duration.ofSeconds(10)).until(() -> !states.isEmpty()

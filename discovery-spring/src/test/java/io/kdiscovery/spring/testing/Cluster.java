@@ -36,6 +36,7 @@ public final class Cluster {
     private final List<String> portNames = new java.util.ArrayList<>();
     private final Map<String, Boolean[]> pods = new LinkedHashMap<>();
     private String externalName;
+    private boolean headless;
 
     private ServiceSpec(String namespace, String name) {
       this.namespace = namespace;
@@ -79,6 +80,12 @@ public final class Cluster {
       return this;
     }
 
+    /** {@code clusterIP: None}. */
+    public ServiceSpec headless() {
+      headless = true;
+      return this;
+    }
+
     public ServiceSpec externalName(String host) {
       externalName = host;
       return this;
@@ -92,6 +99,9 @@ public final class Cluster {
         return;
       }
       var spec = service.withNewSpec().withType("ClusterIP").addToSelector("app", name);
+      if (headless) {
+        spec.withClusterIP("None");
+      }
       for (int i = 0; i < ports.size(); i++) {
         spec.addNewPort().withName(portNames.get(i)).withPort(ports.get(i)[0])
             .withTargetPort(new IntOrString(ports.get(i)[1])).withProtocol("TCP").endPort();

@@ -28,7 +28,7 @@ public final class Endpoint {
   private final int weight;
 
   private Endpoint(Builder b, InetAddress inet) {
-    this.address = IpAddresses.canonical(inet);
+    this.address = IpAddresses.canonical(inet, b.rawAddress); // the caller's string when already canonical
     this.port = b.port;
     this.socketAddress = new InetSocketAddress(inet, b.port);
     this.hostPort = address.indexOf(':') >= 0 ? "[" + address + "]:" + port : address + ":" + port;

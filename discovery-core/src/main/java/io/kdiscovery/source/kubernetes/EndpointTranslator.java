@@ -155,7 +155,7 @@ final class EndpointTranslator {
       try {
         Endpoint endpoint = Endpoint.builder(a.getIp(), port)
             .conditions(ready ? io.kdiscovery.model.EndpointConditions.READY
-                : new io.kdiscovery.model.EndpointConditions(false, false, false))
+                : io.kdiscovery.model.EndpointConditions.of(false, false, false))
             .nodeName(a.getNodeName())
             .hostname(a.getHostname())
             .podName(podName(a.getTargetRef()))

@@ -23,9 +23,12 @@ import java.util.Map;
  */
 final class EndpointTranslator {
 
-  private static final Comparator<Endpoint> ORDER = Comparator
-      .comparing((Endpoint e) -> e.socketAddress().getAddress().getAddress(), EndpointTranslator::compareBytes)
-      .thenComparingInt(Endpoint::port);
+  /** An endpoint with its address bytes, read once: {@link Endpoint#socketAddress()} builds anew. */
+  private record Keyed(byte[] bytes, Endpoint endpoint) {}
+
+  private static final Comparator<Keyed> ORDER = Comparator
+      .comparing(Keyed::bytes, EndpointTranslator::compareBytes)
+      .thenComparingInt(k -> k.endpoint().port());
 
   private EndpointTranslator() {}
 
@@ -187,9 +190,16 @@ final class EndpointTranslator {
   }
 
   static List<Endpoint> sorted(Collection<Endpoint> endpoints) {
-    List<Endpoint> list = new ArrayList<>(endpoints);
-    list.sort(ORDER);
-    return List.copyOf(list);
+    List<Keyed> keyed = new ArrayList<>(endpoints.size());
+    for (Endpoint e : endpoints) {
+      keyed.add(new Keyed(e.socketAddress().getAddress().getAddress(), e));
+    }
+    keyed.sort(ORDER);
+    Endpoint[] array = new Endpoint[keyed.size()];
+    for (int i = 0; i < array.length; i++) {
+      array[i] = keyed.get(i).endpoint();
+    }
+    return List.of(array);
   }
 
   private static int compareBytes(byte[] a, byte[] b) {

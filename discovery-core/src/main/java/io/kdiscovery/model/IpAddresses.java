@@ -29,6 +29,15 @@ final class IpAddresses {
     }
   }
 
+  /**
+   * The canonical text of {@code address}, as {@code text} (the literal it was parsed from) when that
+   * is canonical already: the endpoint then shares the string its source keeps anyway.
+   */
+  static String canonical(InetAddress address, String text) {
+    String canonical = canonical(address);
+    return canonical.equals(text) ? text : canonical;
+  }
+
   /** The canonical text of an address: dotted quad, or RFC 5952 compressed IPv6 ({@code fd00::5}). */
   static String canonical(InetAddress address) {
     byte[] b = address.getAddress();

@@ -44,6 +44,27 @@ class EndpointTest {
   }
 
   @Test
+  void whatRequestsReadIsKeptAndTheSocketAddressIsBuiltFromTheLiteral() throws Exception {
+    Endpoint v4 = Endpoint.of("10.0.0.1", 80);
+    Endpoint v6 = Endpoint.of("fd00:0::5", 443);
+    // Read per request (balancer states, gRPC picker, OkHttp interceptor): fields, no allocation.
+    assertThat(v4.hostPort()).isSameAs(v4.hostPort());
+    assertThat(v4.address()).isSameAs(v4.address());
+    // Not kept (memory); built on each call from the validated literal, resolved, never looked up.
+    assertThat(v4.socketAddress()).isEqualTo(
+        new java.net.InetSocketAddress(java.net.InetAddress.getByAddress(new byte[] {10, 0, 0, 1}), 80));
+    assertThat(v6.socketAddress().getAddress().getAddress()).hasSize(16);
+    assertThat(v6.socketAddress().getPort()).isEqualTo(443);
+    assertThat(v6.socketAddress().isUnresolved()).isFalse();
+  }
+
+  @Test
+  void conditionsAreSharedConstants() {
+    assertThat(EndpointConditions.of(true, null, null)).isSameAs(EndpointConditions.READY);
+    assertThat(EndpointConditions.of(false, true, true)).isSameAs(EndpointConditions.of(false, true, true));
+  }
+
+  @Test
   void unsetConditionsFollowTheApiDefaults() {
     assertThat(EndpointConditions.of(null, null, null)).isEqualTo(new EndpointConditions(true, true, false));
     assertThat(EndpointConditions.of(false, null, null)).isEqualTo(new EndpointConditions(false, false, false));

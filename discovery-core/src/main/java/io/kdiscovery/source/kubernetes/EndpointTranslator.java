@@ -4,21 +4,14 @@ import io.fabric8.kubernetes.api.model.EndpointAddress;
 import io.fabric8.kubernetes.api.model.EndpointSubset;
 import io.fabric8.kubernetes.api.model.Endpoints;
 import io.fabric8.kubernetes.api.model.ObjectReference;
-import io.fabric8.kubernetes.api.model.discovery.v1.EndpointConditions;
-import io.fabric8.kubernetes.api.model.discovery.v1.EndpointHints;
-import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort;
-import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
-import io.fabric8.kubernetes.api.model.discovery.v1.ForZone;
 import io.kdiscovery.model.Endpoint;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Turns EndpointSlices (or a legacy Endpoints object) into the endpoints of one Service port.
@@ -30,16 +23,19 @@ import java.util.Set;
  */
 final class EndpointTranslator {
 
-  private static final Comparator<Endpoint> ORDER = Comparator
-      .comparing((Endpoint e) -> e.socketAddress().getAddress().getAddress(), EndpointTranslator::compareBytes)
-      .thenComparingInt(Endpoint::port);
+  /** An endpoint with its address bytes, read once: {@link Endpoint#socketAddress()} builds anew. */
+  private record Keyed(byte[] bytes, Endpoint endpoint) {}
+
+  private static final Comparator<Keyed> ORDER = Comparator
+      .comparing(Keyed::bytes, EndpointTranslator::compareBytes)
+      .thenComparingInt(k -> k.endpoint().port());
 
   private EndpointTranslator() {}
 
   /** Every slice merged; for tests and for comparing with the incremental path. */
-  static List<Endpoint> fromSlices(Collection<EndpointSlice> slices, PortMatch match, OnceLog onceLog) {
+  static List<Endpoint> fromSlices(Collection<SliceRecord> slices, PortMatch match, OnceLog onceLog) {
     Map<String, Endpoint> byHostPort = new LinkedHashMap<>();
-    for (EndpointSlice slice : slices) {
+    for (SliceRecord slice : slices) {
       for (Endpoint endpoint : fromSlice(slice, match, onceLog)) {
         byHostPort.merge(endpoint.hostPort(), endpoint, EndpointTranslator::better);
       }
@@ -52,10 +48,9 @@ final class EndpointTranslator {
    * order. Whatever cannot be read (a null element, an invalid address, a port out of range) is
    * skipped with one warning naming the slice; the rest of the slice still counts.
    */
-  static List<Endpoint> fromSlice(EndpointSlice slice, PortMatch match, OnceLog onceLog) {
-    String sliceName = slice.getMetadata() == null ? "?"
-        : slice.getMetadata().getNamespace() + "/" + slice.getMetadata().getName();
-    String addressType = slice.getAddressType();
+  static List<Endpoint> fromSlice(SliceRecord slice, PortMatch match, OnceLog onceLog) {
+    String sliceName = slice.key;
+    String addressType = slice.addressType;
     if ("FQDN".equals(addressType)) {
       onceLog.info("EndpointSlice " + sliceName + " has addressType FQDN, which names hosts rather"
           + " than pods; ignored");
@@ -65,34 +60,34 @@ final class EndpointTranslator {
       onceLog.warn("EndpointSlice " + sliceName + " has unknown addressType '" + addressType + "'; ignored");
       return List.of();
     }
-    List<EndpointPort> ports = slice.getPorts();
+    List<SliceRecord.Port> ports = slice.ports;
     if (ports == null || ports.isEmpty()) {
       onceLog.warn("EndpointSlice " + sliceName + " has no ports; ignored");
       return List.of();
     }
-    if (slice.getEndpoints() == null || slice.getEndpoints().isEmpty()) {
+    if (slice.endpoints.isEmpty()) {
       return List.of();
     }
     Map<String, Endpoint> byHostPort = new LinkedHashMap<>();
-    for (EndpointPort port : ports) {
+    for (SliceRecord.Port port : ports) {
       if (port == null) {
         onceLog.warn("EndpointSlice " + sliceName + " has a null element in its ports; skipped");
         continue;
       }
-      if (!match.matches(port.getName(), port.getPort(), port.getProtocol())) {
+      if (!match.matches(port.name(), port.port(), port.protocol())) {
         continue;
       }
-      if (port.getPort() < 1 || port.getPort() > 65535) {
-        onceLog.warn("EndpointSlice " + sliceName + " port '" + port.getName() + "' is out of range ("
-            + port.getPort() + "); ignored");
+      if (port.port() < 1 || port.port() > 65535) {
+        onceLog.warn("EndpointSlice " + sliceName + " port '" + port.name() + "' is out of range ("
+            + port.port() + "); ignored");
         continue;
       }
-      for (io.fabric8.kubernetes.api.model.discovery.v1.Endpoint e : slice.getEndpoints()) {
+      for (SliceRecord.Entry e : slice.endpoints) {
         if (e == null) {
           onceLog.warn("EndpointSlice " + sliceName + " has a null element in its endpoints; skipped");
           continue;
         }
-        Endpoint endpoint = fromSliceEndpoint(e, port.getPort(), sliceName, onceLog);
+        Endpoint endpoint = fromSliceEndpoint(e, port.port(), sliceName, onceLog);
         if (endpoint != null) {
           byHostPort.merge(endpoint.hostPort(), endpoint, EndpointTranslator::better);
         }
@@ -101,34 +96,30 @@ final class EndpointTranslator {
     return List.copyOf(byHostPort.values());
   }
 
-  private static Endpoint fromSliceEndpoint(
-      io.fabric8.kubernetes.api.model.discovery.v1.Endpoint e, int port, String sliceName, OnceLog onceLog) {
-    String address = e.getAddresses() == null || e.getAddresses().isEmpty() ? null : e.getAddresses().get(0);
+  private static Endpoint fromSliceEndpoint(SliceRecord.Entry e, int port, String sliceName, OnceLog onceLog) {
+    String address = e.address();
     if (address != null && address.length() > 64) {
       onceLog.warn("EndpointSlice " + sliceName + " has an endpoint address of " + address.length()
-          + " characters, which is no IP address (pod " + podName(e.getTargetRef()) + "); skipped");
+          + " characters, which is no IP address (pod " + e.podName() + "); skipped");
       return null;
     }
     if (address == null) {
       onceLog.warn("EndpointSlice " + sliceName + " has an endpoint without an address (pod "
-          + podName(e.getTargetRef()) + "); skipped");
+          + e.podName() + "); skipped");
       return null;
     }
-    EndpointConditions c = e.getConditions();
     try {
       return Endpoint.builder(address, port)
-          .conditions(c == null ? io.kdiscovery.model.EndpointConditions.READY
-              : io.kdiscovery.model.EndpointConditions.of(c.getReady(), c.getServing(), c.getTerminating()))
-          .zone(e.getZone())
-          .nodeName(e.getNodeName())
-          .hostname(e.getHostname())
-          .podName(podName(e.getTargetRef()))
-          .podUid(podUid(e.getTargetRef()))
-          .zoneHints(zoneHints(e.getHints()))
+          .conditions(e.conditions())
+          .zone(e.zone())
+          .nodeName(e.nodeName())
+          .hostname(e.hostname())
+          .podName(e.podName())
+          .podUid(e.podUid())
+          .zoneHints(e.zoneHints())
           .build();
     } catch (RuntimeException invalid) { // IllegalArgumentException, or a null where a value belongs
-      onceLog.warn("EndpointSlice " + sliceName + ": " + invalid + " (pod "
-          + podName(e.getTargetRef()) + "); skipped");
+      onceLog.warn("EndpointSlice " + sliceName + ": " + invalid + " (pod " + e.podName() + "); skipped");
       return null;
     }
   }
@@ -167,7 +158,7 @@ final class EndpointTranslator {
       try {
         Endpoint endpoint = Endpoint.builder(a.getIp(), port)
             .conditions(ready ? io.kdiscovery.model.EndpointConditions.READY
-                : new io.kdiscovery.model.EndpointConditions(false, false, false))
+                : io.kdiscovery.model.EndpointConditions.of(false, false, false))
             .nodeName(a.getNodeName())
             .hostname(a.getHostname())
             .podName(podName(a.getTargetRef()))
@@ -190,31 +181,25 @@ final class EndpointTranslator {
         + (e.conditions().terminating() ? 0 : 1);
   }
 
-  private static Set<String> zoneHints(EndpointHints hints) {
-    if (hints == null || hints.getForZones() == null) {
-      return Set.of();
-    }
-    Set<String> zones = new LinkedHashSet<>();
-    for (ForZone zone : hints.getForZones()) {
-      if (zone != null && zone.getName() != null && !zone.getName().isEmpty()) {
-        zones.add(zone.getName());
-      }
-    }
-    return zones;
-  }
-
   private static String podName(ObjectReference ref) {
-    return ref == null || (ref.getKind() != null && !"Pod".equals(ref.getKind())) ? null : ref.getName();
+    return SliceRecord.podName(ref);
   }
 
   private static String podUid(ObjectReference ref) {
-    return podName(ref) == null ? null : ref.getUid();
+    return SliceRecord.podUid(ref);
   }
 
   static List<Endpoint> sorted(Collection<Endpoint> endpoints) {
-    List<Endpoint> list = new ArrayList<>(endpoints);
-    list.sort(ORDER);
-    return List.copyOf(list);
+    List<Keyed> keyed = new ArrayList<>(endpoints.size());
+    for (Endpoint e : endpoints) {
+      keyed.add(new Keyed(e.socketAddress().getAddress().getAddress(), e));
+    }
+    keyed.sort(ORDER);
+    Endpoint[] array = new Endpoint[keyed.size()];
+    for (int i = 0; i < array.length; i++) {
+      array[i] = keyed.get(i).endpoint();
+    }
+    return List.of(array);
   }
 
   private static int compareBytes(byte[] a, byte[] b) {

@@ -1,7 +1,6 @@
 package io.kdiscovery.source.kubernetes;
 
 import io.fabric8.kubernetes.api.model.Endpoints;
-import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.kdiscovery.model.Endpoint;
 import io.kdiscovery.model.ServiceInfo;
 import io.kdiscovery.model.ServiceKey;
@@ -52,7 +51,7 @@ final class PortView implements EndpointSource.Watch {
   }
 
   /** Brings the view in line with all of its Service's slices, translating only what changed. */
-  void syncSlices(ServiceInfo info, Map<String, EndpointSlice> slices) {
+  void syncSlices(ServiceInfo info, Map<String, SliceRecord> slices) {
     if (resetIfNeeded(info, false)) {
       return;
     }
@@ -95,11 +94,11 @@ final class PortView implements EndpointSource.Watch {
     return !PortMatch.resolve(key, info, onceLog).equals(match);
   }
 
-  void sliceChanged(String sliceKey, EndpointSlice slice) {
+  void sliceChanged(String sliceKey, SliceRecord slice) {
     if (legacy || match == null) {
       return;
     }
-    String version = slice.getMetadata().getResourceVersion();
+    String version = slice.resourceVersion;
     if (version != null && version.equals(translatedVersions.get(sliceKey))) {
       return; // translated already: an unchanged slice costs nothing
     }
@@ -130,12 +129,12 @@ final class PortView implements EndpointSource.Watch {
     merged.put("Endpoints", translated);
   }
 
-  private List<Endpoint> translate(EndpointSlice slice) {
+  private List<Endpoint> translate(SliceRecord slice) {
     try {
       return EndpointTranslator.fromSlice(slice, match, onceLog);
     } catch (RuntimeException e) {
       // The translator skips what it knows to be malformed; this is what it did not foresee.
-      onceLog.warn("EndpointSlice " + ResourceFeed.keyOf(slice) + " could not be read (" + e
+      onceLog.warn("EndpointSlice " + slice.key + " could not be read (" + e
           + "); its endpoints are left out, every other slice still counts");
       return List.of();
     }

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * Every method runs on the owner's {@link SerialExecutor}; blocking calls run on the I/O executor and
  * hand their results back to it. A generation number drops results of an attempt superseded since.
  */
-final class ResourceFeed<T extends HasMetadata> {
+final class ResourceFeed<T extends HasMetadata, S> {
 
   private static final Logger log = LoggerFactory.getLogger(ResourceFeed.class);
   /** A watch that ends sooner than this after it started counts as a failure. */
@@ -56,15 +57,15 @@ final class ResourceFeed<T extends HasMetadata> {
     Watch watch(String resourceVersion, Watcher<T> watcher);
   }
 
-  /** The feed's owner, called on the serial executor. */
-  interface Owner<T extends HasMetadata> {
+  /** The feed's owner, called on the serial executor, with the items in the form the feed keeps. */
+  interface Owner<S> {
     /** A (re)list replaced the items whole; {@code previous} are the items before it. */
-    void replaced(Map<String, T> previous, Map<String, T> current);
+    void replaced(Map<String, S> previous, Map<String, S> current);
 
     /** An object was added or changed; {@code previous} is its former version, or null. */
-    void upserted(T previous, T item);
+    void upserted(S previous, S item);
 
-    void deleted(T item);
+    void deleted(S item);
 
     /** The feed came back in step without a change of its items (a watch stayed up after failures). */
     void inStep();
@@ -74,19 +75,20 @@ final class ResourceFeed<T extends HasMetadata> {
      *
      * @return whether to retry; false gives the feed up (the owner takes another way)
      */
-    boolean failed(ResourceFeed<T> feed, String reason, Throwable cause);
+    boolean failed(ResourceFeed<?, S> feed, String reason, Throwable cause);
   }
 
   final String description;
   private final Class<T> type;
   private final String kind;
   private final Api<T> api;
-  private final Owner<T> owner;
+  private final Function<? super T, ? extends S> keep;
+  private final Owner<S> owner;
   private final SerialExecutor serial;
   private final KubernetesEndpointSource.Runtime runtime;
   private Backoff.Attempts attempts; // replaced by a fresh count once a watch stayed up
 
-  private final Map<String, T> items = new HashMap<>();
+  private final Map<String, S> items = new HashMap<>();
   private boolean listed;
   private boolean inStep;
   private boolean failing; // since the last failure, until a watch stayed up
@@ -97,12 +99,23 @@ final class ResourceFeed<T extends HasMetadata> {
   private Scheduler.Task pending;
   private boolean needsList = true;
 
-  ResourceFeed(String description, Class<T> type, String kind, Api<T> api, Owner<T> owner, SerialExecutor serial,
-      KubernetesEndpointSource.Runtime runtime) {
+  /** A feed that keeps the objects as received. */
+  static <T extends HasMetadata> ResourceFeed<T, T> keepingObjects(String description, Class<T> type, String kind,
+      Api<T> api, Owner<T> owner, SerialExecutor serial, KubernetesEndpointSource.Runtime runtime) {
+    return new ResourceFeed<>(description, type, kind, api, Function.identity(), owner, serial, runtime);
+  }
+
+  /**
+   * @param keep what to keep of each object received (it is called on the serial executor, once per
+   *     object, and the object itself is then let go): a compact form where the objects are many
+   */
+  ResourceFeed(String description, Class<T> type, String kind, Api<T> api, Function<? super T, ? extends S> keep,
+      Owner<S> owner, SerialExecutor serial, KubernetesEndpointSource.Runtime runtime) {
     this.description = description;
     this.type = type;
     this.kind = kind;
     this.api = api;
+    this.keep = keep;
     this.owner = owner;
     this.serial = serial;
     this.runtime = runtime;
@@ -138,7 +151,7 @@ final class ResourceFeed<T extends HasMetadata> {
     return listed;
   }
 
-  Map<String, T> items() {
+  Map<String, S> items() {
     return Collections.unmodifiableMap(items);
   }
 
@@ -177,15 +190,15 @@ final class ResourceFeed<T extends HasMetadata> {
     if (closed || attempt != generation) {
       return;
     }
-    Map<String, T> next = new HashMap<>();
+    Map<String, S> next = new HashMap<>();
     if (list.getItems() != null) {
       for (T item : list.getItems()) {
         if (acceptable(item, "listed")) {
-          next.put(keyOf(item), item);
+          next.put(keyOf(item), keep.apply(item));
         }
       }
     }
-    Map<String, T> previous = new HashMap<>(items);
+    Map<String, S> previous = new HashMap<>(items);
     // Replace the items whole: the owner sees the old state or the new one, never a mix or a gap.
     items.clear();
     items.putAll(next);
@@ -259,13 +272,14 @@ final class ResourceFeed<T extends HasMetadata> {
     }
     String key = keyOf(item);
     if (action == Watcher.Action.DELETED) {
-      T removed = items.remove(key);
+      S removed = items.remove(key);
       if (removed != null) {
         owner.deleted(removed);
       }
     } else {
-      T previous = items.put(key, item);
-      owner.upserted(previous, item);
+      S kept = keep.apply(item);
+      S previous = items.put(key, kept);
+      owner.upserted(previous, kept);
     }
   }
 

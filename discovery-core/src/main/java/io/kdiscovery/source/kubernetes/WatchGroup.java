@@ -52,10 +52,12 @@ final class WatchGroup {
   private final SerialExecutor serial;
   private final OnceLog onceLog = new OnceLog(log);
 
-  private final ResourceFeed<Service> services;
-  private ResourceFeed<EndpointSlice> slices; // null while on v1/Endpoints or before a view needs it
-  private ResourceFeed<EndpointSlice> sliceProbe; // slices tried again while on v1/Endpoints
-  private ResourceFeed<Endpoints> legacy;
+  private final ResourceFeed<Service, Service> services;
+  // Slices are kept compact (SliceRecord), not as fabric8 objects: a namespace scope keeps them all.
+  private ResourceFeed<EndpointSlice, SliceRecord> slices; // null while on v1/Endpoints or before a view needs it
+  private ResourceFeed<EndpointSlice, SliceRecord> sliceProbe; // slices tried again while on v1/Endpoints
+  private ResourceFeed<Endpoints, Endpoints> legacy;
+  private final SliceRecord.Interner interner = new SliceRecord.Interner(); // zone and node names, serial context
   private Scheduler.Task recheck;
   private boolean serviceReadable = true;
   private boolean closed;
@@ -63,7 +65,7 @@ final class WatchGroup {
   private Throwable failureCause;
 
   private final Map<String, ServiceInfo> infos = new HashMap<>(); // by namespace/name
-  private final Map<String, Map<String, EndpointSlice>> slicesByService = new HashMap<>();
+  private final Map<String, Map<String, SliceRecord>> slicesByService = new HashMap<>();
   private final Map<String, String> sliceOwners = new HashMap<>(); // slice key -> service id
   private final Map<String, List<PortView>> views = new HashMap<>(); // service id -> views
   private final List<KubernetesCatalog> catalogs = new ArrayList<>();
@@ -82,7 +84,7 @@ final class WatchGroup {
     this.client = client;
     this.runtime = runtime;
     this.serial = new SerialExecutor(runtime.serialPool(), this::taskFailed);
-    this.services = new ResourceFeed<>("Services of " + groupKey, Service.class, "Service", servicesApi(),
+    this.services = ResourceFeed.keepingObjects("Services of " + groupKey, Service.class, "Service", servicesApi(),
         new ServiceOwner(), serial, runtime);
   }
 
@@ -152,7 +154,7 @@ final class WatchGroup {
     });
   }
 
-  private static void closeIfOpen(ResourceFeed<?> feed) {
+  private static void closeIfOpen(ResourceFeed<?, ?> feed) {
     if (feed != null) {
       feed.close();
     }
@@ -168,12 +170,12 @@ final class WatchGroup {
   }
 
   private boolean ready() {
-    ResourceFeed<?> endpoints = legacy != null ? legacy : slices;
+    ResourceFeed<?, ?> endpoints = legacy != null ? legacy : slices;
     return endpoints != null && endpoints.listed() && (!serviceReadable || services.listed());
   }
 
   private boolean inStep() {
-    ResourceFeed<?> endpoints = legacy != null ? legacy : slices;
+    ResourceFeed<?, ?> endpoints = legacy != null ? legacy : slices;
     return endpoints != null && endpoints.inStep() && (!serviceReadable || services.inStep());
   }
 
@@ -336,7 +338,7 @@ final class WatchGroup {
     }
 
     @Override
-    public boolean failed(ResourceFeed<Service> feed, String reason, Throwable cause) {
+    public boolean failed(ResourceFeed<?, Service> feed, String reason, Throwable cause) {
       if (httpCode(cause) == 403 && !feed.listed() && catalogs.isEmpty()) {
         serviceReadable = false;
         log.warn("kubernetes: may not read {} (403); port names still work, a port number is taken as the"
@@ -357,11 +359,9 @@ final class WatchGroup {
   // ---- EndpointSlices
 
   /** Files a slice under its Service; returns the ids of the Services whose slices changed. */
-  private Set<String> sliceUpserted(EndpointSlice slice) {
-    String key = ResourceFeed.keyOf(slice);
-    Map<String, String> labels = slice.getMetadata().getLabels();
-    String name = labels == null ? null : labels.get(SERVICE_NAME_LABEL);
-    String owner = name == null ? null : slice.getMetadata().getNamespace() + "/" + name;
+  private Set<String> sliceUpserted(SliceRecord slice) {
+    String key = slice.key;
+    String owner = slice.serviceId;
     String previousOwner = owner == null ? sliceOwners.remove(key) : sliceOwners.put(key, owner);
     Set<String> touched = new HashSet<>(2);
     if (previousOwner != null && !previousOwner.equals(owner)) {
@@ -381,8 +381,8 @@ final class WatchGroup {
     return touched;
   }
 
-  private String sliceDeleted(EndpointSlice slice) {
-    String key = ResourceFeed.keyOf(slice);
+  private String sliceDeleted(SliceRecord slice) {
+    String key = slice.key;
     String owner = sliceOwners.remove(key);
     if (owner != null) {
       sliceRemoved(key, owner);
@@ -391,7 +391,7 @@ final class WatchGroup {
   }
 
   private void sliceRemoved(String key, String owner) {
-    Map<String, EndpointSlice> ofService = slicesByService.get(owner);
+    Map<String, SliceRecord> ofService = slicesByService.get(owner);
     if (ofService != null) {
       ofService.remove(key);
       if (ofService.isEmpty()) {
@@ -406,24 +406,24 @@ final class WatchGroup {
     }
   }
 
-  private void resetSlices(Collection<EndpointSlice> all) {
+  private void resetSlices(Collection<SliceRecord> all) {
     slicesByService.clear();
     sliceOwners.clear();
-    for (EndpointSlice slice : all) {
+    for (SliceRecord slice : all) {
       sliceUpserted(slice);
     }
   }
 
-  private final class SliceOwner implements ResourceFeed.Owner<EndpointSlice> {
+  private final class SliceOwner implements ResourceFeed.Owner<SliceRecord> {
     @Override
-    public void replaced(Map<String, EndpointSlice> previous, Map<String, EndpointSlice> current) {
-      for (Map.Entry<String, EndpointSlice> gone : previous.entrySet()) {
+    public void replaced(Map<String, SliceRecord> previous, Map<String, SliceRecord> current) {
+      for (Map.Entry<String, SliceRecord> gone : previous.entrySet()) {
         if (!current.containsKey(gone.getKey())) {
           sliceDeleted(gone.getValue());
         }
       }
-      for (Map.Entry<String, EndpointSlice> now : current.entrySet()) {
-        EndpointSlice before = previous.get(now.getKey());
+      for (Map.Entry<String, SliceRecord> now : current.entrySet()) {
+        SliceRecord before = previous.get(now.getKey());
         if (before == null || !sameVersion(before, now.getValue())) {
           sliceUpserted(now.getValue());
         }
@@ -433,14 +433,14 @@ final class WatchGroup {
     }
 
     @Override
-    public void upserted(EndpointSlice previous, EndpointSlice item) {
+    public void upserted(SliceRecord previous, SliceRecord item) {
       for (String id : sliceUpserted(item)) {
         publish(id);
       }
     }
 
     @Override
-    public void deleted(EndpointSlice item) {
+    public void deleted(SliceRecord item) {
       String owner = sliceDeleted(item);
       if (owner != null) {
         publish(owner);
@@ -453,7 +453,7 @@ final class WatchGroup {
     }
 
     @Override
-    public boolean failed(ResourceFeed<EndpointSlice> feed, String reason, Throwable cause) {
+    public boolean failed(ResourceFeed<?, SliceRecord> feed, String reason, Throwable cause) {
       int code = httpCode(cause);
       if ((code == 403 || code == 404) && !feed.listed()) {
         if (code == 403) {
@@ -476,11 +476,11 @@ final class WatchGroup {
   }
 
   /** Slices tried again while on v1/Endpoints: on its first list, the group switches back. */
-  private final class SliceProbeOwner implements ResourceFeed.Owner<EndpointSlice> {
+  private final class SliceProbeOwner implements ResourceFeed.Owner<SliceRecord> {
     private final SliceOwner normal = new SliceOwner();
 
     @Override
-    public void replaced(Map<String, EndpointSlice> previous, Map<String, EndpointSlice> current) {
+    public void replaced(Map<String, SliceRecord> previous, Map<String, SliceRecord> current) {
       if (slices != sliceProbe) {
         log.info("kubernetes: EndpointSlices of {} are readable again; switching back from v1/Endpoints",
             groupKey);
@@ -493,12 +493,12 @@ final class WatchGroup {
     }
 
     @Override
-    public void upserted(EndpointSlice previous, EndpointSlice item) {
+    public void upserted(SliceRecord previous, SliceRecord item) {
       normal.upserted(previous, item);
     }
 
     @Override
-    public void deleted(EndpointSlice item) {
+    public void deleted(SliceRecord item) {
       normal.deleted(item);
     }
 
@@ -508,7 +508,7 @@ final class WatchGroup {
     }
 
     @Override
-    public boolean failed(ResourceFeed<EndpointSlice> feed, String reason, Throwable cause) {
+    public boolean failed(ResourceFeed<?, SliceRecord> feed, String reason, Throwable cause) {
       if (slices != sliceProbe) {
         log.debug("kubernetes: EndpointSlices of {} still not readable ({})", groupKey, reason);
         sliceProbe = null;
@@ -525,7 +525,7 @@ final class WatchGroup {
         return;
       }
       sliceProbe = new ResourceFeed<>("EndpointSlices of " + groupKey, EndpointSlice.class, "EndpointSlice",
-          slicesApi(), new SliceProbeOwner(), serial, runtime);
+          slicesApi(), this::compact, new SliceProbeOwner(), serial, runtime);
       sliceProbe.start();
     });
   }
@@ -565,7 +565,7 @@ final class WatchGroup {
     }
 
     @Override
-    public boolean failed(ResourceFeed<Endpoints> feed, String reason, Throwable cause) {
+    public boolean failed(ResourceFeed<?, Endpoints> feed, String reason, Throwable cause) {
       if (httpCode(cause) == 403) {
         runtime.warnOnce("kubernetes: " + reason + ". " + rbacHint("endpoints", "", groupKey.namespace()));
       }
@@ -576,13 +576,18 @@ final class WatchGroup {
 
   // ---- the API calls
 
-  private ResourceFeed<EndpointSlice> slicesFeed() {
+  private ResourceFeed<EndpointSlice, SliceRecord> slicesFeed() {
     return new ResourceFeed<>("EndpointSlices of " + groupKey, EndpointSlice.class, "EndpointSlice", slicesApi(),
-        new SliceOwner(), serial, runtime);
+        this::compact, new SliceOwner(), serial, runtime);
   }
 
-  private ResourceFeed<Endpoints> legacyFeed() {
-    return new ResourceFeed<>("Endpoints of " + groupKey, Endpoints.class, "Endpoints", legacyApi(),
+  /** The compact form kept of a slice; on the serial context (the interner is not thread-safe). */
+  private SliceRecord compact(EndpointSlice slice) {
+    return SliceRecord.of(slice, interner);
+  }
+
+  private ResourceFeed<Endpoints, Endpoints> legacyFeed() {
+    return ResourceFeed.keepingObjects("Endpoints of " + groupKey, Endpoints.class, "Endpoints", legacyApi(),
         new LegacyOwner(), serial, runtime);
   }
 
@@ -648,6 +653,10 @@ final class WatchGroup {
 
   private static io.fabric8.kubernetes.api.model.ListOptions watchOptions(String resourceVersion) {
     return new ListOptionsBuilder().withResourceVersion(resourceVersion).withAllowWatchBookmarks(true).build();
+  }
+
+  private static boolean sameVersion(SliceRecord a, SliceRecord b) {
+    return a == b || (a.resourceVersion != null && a.resourceVersion.equals(b.resourceVersion));
   }
 
   private static boolean sameVersion(io.fabric8.kubernetes.api.model.HasMetadata a,

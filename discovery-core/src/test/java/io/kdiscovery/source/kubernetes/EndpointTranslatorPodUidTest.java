@@ -31,7 +31,8 @@ class EndpointTranslatorPodUidTest {
                 .withNewTargetRef().withKind("Node").withName("node-1").withUid("uid-node-1").endTargetRef().build())
         .build();
 
-    List<Endpoint> endpoints = EndpointTranslator.fromSlices(List.of(slice), HTTP, onceLog);
+    List<Endpoint> endpoints = EndpointTranslator.fromSlices(
+        List.of(SliceRecord.of(slice, new SliceRecord.Interner())), HTTP, onceLog);
 
     assertThat(endpoints).extracting(Endpoint::address).containsExactly("10.0.0.1", "10.0.0.2", "10.0.0.3");
     assertThat(endpoints).extracting(Endpoint::podUid).containsExactly("uid-web-1", null, null);

@@ -1,6 +1,5 @@
 package io.kdiscovery.source.kubernetes;
 
-import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.kdiscovery.model.Endpoint;
 import io.kdiscovery.model.ServiceInfo;
@@ -39,7 +38,7 @@ public final class IncrementalCostHarness {
   public static void main(String[] args) {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
     OnceLog onceLog = new OnceLog(LoggerFactory.getLogger(IncrementalCostHarness.class));
-    Map<String, EndpointSlice> slices = new HashMap<>();
+    Map<String, SliceRecord> slices = new HashMap<>();
     for (int s = 0; s < 100; s++) {
       slices.put("default/slice-" + s, slice(s, 0));
     }
@@ -68,7 +67,7 @@ public final class IncrementalCostHarness {
     view.publish(INFO, true, null, null);
     long after = usedHeap();
     System.out.printf("port state: %d endpoints, retained ≈ %d bytes per endpoint (heap delta after GC,"
-        + " merged set + published list + translated endpoints; the fabric8 slices themselves excluded)%n",
+        + " merged set + published list + translated endpoints; the slices' compact records excluded)%n",
         view.size(), (after - before) / Math.max(1, view.size()));
 
     PortMatch match = PortMatch.resolve(KEY, INFO, onceLog);
@@ -79,7 +78,7 @@ public final class IncrementalCostHarness {
     for (int r = 0; r < rounds; r++) {
       // The same change both ways: one endpoint of one slice flips ready.
       int s = r % 100;
-      EndpointSlice changed = slice(s, r + 1);
+      SliceRecord changed = slice(s, r + 1);
       slices.put("default/slice-" + s, changed);
 
       long tt = System.nanoTime();
@@ -111,7 +110,9 @@ public final class IncrementalCostHarness {
         measured[measured.length / 2] / 1e3, measured[(int) (measured.length * 0.99)] / 1e3, measured.length);
   }
 
-  private static EndpointSlice slice(int s, int round) {
+  private static final SliceRecord.Interner INTERNER = new SliceRecord.Interner();
+
+  private static SliceRecord slice(int s, int round) {
     Hostnames.SliceBuilder builder = Hostnames.slice("slice-" + s);
     for (int i = 0; i < 100; i++) {
       String ip = "10." + (s / 250) + "." + (s % 250) + "." + (i + 1);
@@ -121,8 +122,8 @@ public final class IncrementalCostHarness {
         builder.ready("pod-" + s + "-" + i, ip);
       }
     }
-    return new EndpointSliceBuilder(builder.build()).editMetadata()
-        .withResourceVersion(Integer.toString(s * 100_000 + round)).endMetadata().build();
+    return SliceRecord.of(new EndpointSliceBuilder(builder.build()).editMetadata()
+        .withResourceVersion(Integer.toString(s * 100_000 + round)).endMetadata().build(), INTERNER);
   }
 
   private static long usedHeap() {

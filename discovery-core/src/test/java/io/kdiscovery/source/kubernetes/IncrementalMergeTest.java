@@ -2,7 +2,6 @@ package io.kdiscovery.source.kubernetes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.kdiscovery.model.Endpoint;
 import io.kdiscovery.model.ServiceInfo;
@@ -43,10 +42,12 @@ class IncrementalMergeTest {
     }
   }, null, new OnceLog(LoggerFactory.getLogger(IncrementalMergeTest.class)));
 
+  private final SliceRecord.Interner interner = new SliceRecord.Interner();
+
   @Test
   void aThousandRandomSliceChangesAlwaysMergeToWhatAFullTranslationGives() {
     Random random = new Random(42);
-    Map<String, EndpointSlice> slices = new HashMap<>();
+    Map<String, SliceRecord> slices = new HashMap<>();
     view.syncSlices(INFO, slices);
     int version = 0;
     for (int step = 0; step < 1000; step++) {
@@ -66,8 +67,8 @@ class IncrementalMergeTest {
             default -> builder.terminating("pod-" + ip, ip);
           }
         }
-        EndpointSlice slice = new EndpointSliceBuilder(builder.build()).editMetadata()
-            .withResourceVersion(Integer.toString(++version)).endMetadata().build();
+        SliceRecord slice = SliceRecord.of(new EndpointSliceBuilder(builder.build()).editMetadata()
+            .withResourceVersion(Integer.toString(++version)).endMetadata().build(), interner);
         slices.put(name, slice);
         view.sliceChanged("default/" + name, slice);
       }
@@ -82,8 +83,8 @@ class IncrementalMergeTest {
 
   @Test
   void aSliceSeenAlreadyCostsNothingAndAnUnchangedPortIsNotPublishedAgain() {
-    EndpointSlice slice = new EndpointSliceBuilder(Hostnames.slice("a").ready("p1", "10.0.0.1").build())
-        .editMetadata().withResourceVersion("7").endMetadata().build();
+    SliceRecord slice = SliceRecord.of(new EndpointSliceBuilder(Hostnames.slice("a").ready("p1", "10.0.0.1").build())
+        .editMetadata().withResourceVersion("7").endMetadata().build(), interner);
     view.syncSlices(INFO, Map.of("default/a", slice));
     view.publish(INFO, true, null, null);
     List<Endpoint> first = states.get(0).endpoints();

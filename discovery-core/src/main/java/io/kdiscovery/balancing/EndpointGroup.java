@@ -36,4 +36,21 @@ final class EndpointGroup {
     }
     return true;
   }
+
+  /**
+   * Where each endpoint's stable slot (see {@link EndpointState}) stands in this group: entry
+   * {@code slot} is the index into {@link #states}. The hashing selectors name endpoints by slot in
+   * their tables, so that an update rewrites only the changed endpoints' entries.
+   */
+  int[] indexOfSlots() {
+    int max = 0;
+    for (EndpointState s : states) {
+      max = Math.max(max, s.slot);
+    }
+    int[] index = new int[max + 1];
+    for (int i = 0; i < states.length; i++) {
+      index[states[i].slot] = i;
+    }
+    return index;
+  }
 }

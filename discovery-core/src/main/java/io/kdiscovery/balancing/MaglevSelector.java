@@ -76,7 +76,7 @@ final class MaglevSelector implements Selector {
         filled++;
       }
     }
-    return new MaglevSelector(table, indexOfSlots(group), n, Positions.of(table));
+    return new MaglevSelector(table, group.indexOfSlots(), n, Positions.of(table));
   }
 
   private static long offset(String id, int m) {
@@ -85,18 +85,6 @@ final class MaglevSelector implements Selector {
 
   private static long skip(String id, int m) {
     return Math.floorMod(Hashing.hash(id, SKIP_SEED), (long) m - 1) + 1;
-  }
-
-  private static int[] indexOfSlots(EndpointGroup group) {
-    int max = 0;
-    for (EndpointState s : group.states) {
-      max = Math.max(max, s.slot);
-    }
-    int[] index = new int[max + 1];
-    for (int i = 0; i < group.states.length; i++) {
-      index[group.states[i].slot] = i;
-    }
-    return index;
   }
 
   @Override
@@ -151,7 +139,7 @@ final class MaglevSelector implements Selector {
         }
       }
     }
-    return new MaglevSelector(next, indexOfSlots(group), n, owned);
+    return new MaglevSelector(next, group.indexOfSlots(), n, owned);
   }
 
   /** The table positions of each slot; update thread only. */

@@ -78,7 +78,7 @@ final class RingHashSelector implements Selector {
       k = addEntries(ring, k, group.states[i], replicas[i]);
     }
     Arrays.sort(ring);
-    return new RingHashSelector(ring, indexOfSlots(group), n, perWeight, scale != 1.0);
+    return new RingHashSelector(ring, group.indexOfSlots(), n, perWeight, scale != 1.0);
   }
 
   private static int addEntries(long[] into, int at, EndpointState state, int replicas) {
@@ -90,18 +90,6 @@ final class RingHashSelector implements Selector {
       into[at++] = (position & ~OWNER_MASK) | state.slot;
     }
     return at;
-  }
-
-  private static int[] indexOfSlots(EndpointGroup group) {
-    int max = 0;
-    for (EndpointState s : group.states) {
-      max = Math.max(max, s.slot);
-    }
-    int[] index = new int[max + 1];
-    for (int i = 0; i < group.states.length; i++) {
-      index[group.states[i].slot] = i;
-    }
-    return index;
   }
 
   /**
@@ -175,7 +163,7 @@ final class RingHashSelector implements Selector {
       from = (int) cuts[c++] + 1;
     }
     copyRun(ring, from, ring.length, merged, out);
-    return new RingHashSelector(merged, indexOfSlots(group), n, perWeight, false);
+    return new RingHashSelector(merged, group.indexOfSlots(), n, perWeight, false);
   }
 
   private static int copyRun(long[] ring, int from, int to, long[] into, int at) {

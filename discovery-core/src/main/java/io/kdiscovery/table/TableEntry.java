@@ -30,7 +30,7 @@ final class TableEntry implements EndpointSource.Listener {
   private final Clock clock;
   private final Executor control;
   private final Executor listenerExecutor;
-  private final CopyOnWriteArrayList<Delivery> deliveries = new CopyOnWriteArrayList<>();
+  private final CopyOnWriteArrayList<Delivery<ServiceSnapshot>> deliveries = new CopyOnWriteArrayList<>();
   // Inline listeners get each snapshot before it is published. The monitor (control plane only, never a
   // request thread) orders a new inline listener's first, synchronous delivery against the control
   // thread's updates, so versions never go backwards.
@@ -151,7 +151,7 @@ final class TableEntry implements EndpointSource.Listener {
     }
     log.debug("{}", next);
     first.complete(next);
-    for (Delivery delivery : deliveries) {
+    for (Delivery<ServiceSnapshot> delivery : deliveries) {
       delivery.offer(next);
     }
   }
@@ -232,7 +232,8 @@ final class TableEntry implements EndpointSource.Listener {
   }
 
   Subscription subscribe(SnapshotListener listener) {
-    Delivery delivery = new Delivery(listener, listenerExecutor);
+    Delivery<ServiceSnapshot> delivery =
+        new Delivery<>(listener::onSnapshot, ServiceSnapshot::version, listenerExecutor, key.toString());
     deliveries.add(delivery);
     ServiceSnapshot current = snapshot;
     if (current != null) {

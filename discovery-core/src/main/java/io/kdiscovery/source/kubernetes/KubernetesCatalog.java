@@ -3,6 +3,7 @@ package io.kdiscovery.source.kubernetes;
 import io.kdiscovery.catalog.CatalogSnapshot;
 import io.kdiscovery.catalog.ServiceCatalog;
 import io.kdiscovery.model.ServiceInfo;
+import io.kdiscovery.table.Delivery;
 import io.kdiscovery.table.SnapshotTimeoutException;
 import io.kdiscovery.table.SourceStatus;
 import io.kdiscovery.table.SourceStatus.State;
@@ -20,7 +21,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,7 +38,7 @@ final class KubernetesCatalog implements ServiceCatalog {
   private final Executor listenerExecutor;
   private final Runnable onClose;
   private final CompletableFuture<CatalogSnapshot> first = new CompletableFuture<>();
-  private final CopyOnWriteArrayList<Listener> listeners = new CopyOnWriteArrayList<>();
+  private final CopyOnWriteArrayList<Delivery<CatalogSnapshot>> listeners = new CopyOnWriteArrayList<>();
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile CatalogSnapshot snapshot;
   private volatile SourceStatus status;
@@ -61,7 +61,7 @@ final class KubernetesCatalog implements ServiceCatalog {
       CatalogSnapshot next = new CatalogSnapshot(current == null ? 1 : current.version() + 1, now, mine);
       snapshot = next;
       first.complete(next);
-      for (Listener listener : listeners) {
+      for (Delivery<CatalogSnapshot> listener : listeners) {
         listener.offer(next);
       }
     }
@@ -119,14 +119,15 @@ final class KubernetesCatalog implements ServiceCatalog {
   @Override
   public Subscription subscribe(Consumer<CatalogSnapshot> consumer) {
     Objects.requireNonNull(consumer, "consumer");
-    Listener listener = new Listener(consumer);
+    Delivery<CatalogSnapshot> listener = new Delivery<>(consumer, CatalogSnapshot::version, listenerExecutor,
+        namespace == null ? "the Services of every namespace" : "the Services of namespace " + namespace);
     listeners.add(listener);
     CatalogSnapshot current = snapshot;
     if (current != null) {
       listener.offer(current);
     }
     return () -> {
-      listener.closed = true;
+      listener.close();
       listeners.remove(listener);
     };
   }
@@ -139,52 +140,9 @@ final class KubernetesCatalog implements ServiceCatalog {
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
-      listeners.forEach(l -> l.closed = true);
+      listeners.forEach(Delivery::close);
       listeners.clear();
       onClose.run();
-    }
-  }
-
-  /** One subscription: at most one delivery at a time, the newest list next, versions increasing. */
-  private final class Listener {
-    private final Consumer<CatalogSnapshot> consumer;
-    private final AtomicReference<CatalogSnapshot> pending = new AtomicReference<>();
-    private final AtomicBoolean draining = new AtomicBoolean();
-    private volatile boolean closed;
-    private long delivered;
-
-    Listener(Consumer<CatalogSnapshot> consumer) {
-      this.consumer = consumer;
-    }
-
-    void offer(CatalogSnapshot next) {
-      pending.accumulateAndGet(next, (queued, offered) ->
-          queued == null || queued.version() < offered.version() ? offered : queued);
-      if (draining.compareAndSet(false, true)) {
-        listenerExecutor.execute(this::drain);
-      }
-    }
-
-    private void drain() {
-      while (true) {
-        CatalogSnapshot next = pending.getAndSet(null);
-        if (next == null) {
-          draining.set(false);
-          if (pending.get() == null || !draining.compareAndSet(false, true)) {
-            return;
-          }
-          continue;
-        }
-        if (closed || next.version() <= delivered) {
-          continue;
-        }
-        delivered = next.version();
-        try {
-          consumer.accept(next);
-        } catch (RuntimeException e) {
-          log.warn("catalog listener {} threw on {}; it keeps receiving later lists", consumer, next, e);
-        }
-      }
     }
   }
 }

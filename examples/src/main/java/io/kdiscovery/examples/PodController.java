@@ -98,11 +98,8 @@ final class PodController implements AutoCloseable {
   private final DemoTiming timing;
   private final PropagationClock clock;
   private final Consumer<String> events;
-  private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "demo-controller");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(
+      LoadGenerator.daemon("demo-controller"));
   private final Random random = new Random();
   private final Map<String, SimPod> pods = new LinkedHashMap<>();
   private final Deque<Integer> freeIps = new ArrayDeque<>();

@@ -85,6 +85,58 @@ class RetryAndPerServiceSettingsTest {
   }
 
   @Test
+  void underSixtyFourThreadsWithLeastRequestNoRetryGoesBackToThePodThatAnswered503() throws Exception {
+    // Least-request hands out pooled pick handles: a retry that read its previous attempt's endpoint
+    // from the completed handle would read another request's pod and could go back to web-1. The
+    // retry's backoff leaves the other threads time to take that handle from the pool again, and the
+    // small pool (8 handles instead of 1024) makes that happen at this test's rate of requests.
+    RestClient client = start("kdiscovery.policy=least-request", "kdiscovery.outlier-detection.enabled=false",
+        "kdiscovery.max-outstanding-picks=8",
+        "spring.cloud.loadbalancer.retry.enabled=true",
+        "spring.cloud.loadbalancer.retry.backoff.enabled=true",
+        "spring.cloud.loadbalancer.retry.backoff.min-backoff=20ms",
+        "spring.cloud.loadbalancer.retry.backoff.max-backoff=40ms",
+        "spring.cloud.loadbalancer.retry.retryable-status-codes=503",
+        "spring.cloud.loadbalancer.retry.max-retries-on-same-service-instance=0",
+        "spring.cloud.loadbalancer.retry.max-retries-on-next-service-instance=1");
+    call(client, "warm-up");
+    pods.answerWith(1, 503);
+    int before = pods.requests(1) + pods.requests(2) + pods.requests(3);
+    int beforeOnFailing = pods.requests(1);
+    int threads = 64;
+    int callsEach = 12;
+    java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(threads);
+    java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
+    try {
+      java.util.List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        done.add(callers.submit(() -> {
+          for (int i = 0; i < callsEach; i++) {
+            try {
+              assertThat(call(client, "u")).isIn("web-2", "web-3");
+            } catch (RuntimeException e) {
+              failed.incrementAndGet();
+            }
+          }
+        }));
+      }
+      for (java.util.concurrent.Future<?> f : done) {
+        f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+      }
+    } finally {
+      callers.shutdownNow();
+    }
+    int calls = threads * callsEach;
+    int onFailing = pods.requests(1) - beforeOnFailing;
+    int total = pods.requests(1) + pods.requests(2) + pods.requests(3) - before;
+    assertThat(onFailing).as("first attempts that reached the failing pod").isPositive();
+    // Each call is one attempt, plus one retry exactly when its first attempt reached web-1; a retry
+    // that went back to web-1 would count there twice for one call and end the call in a 503.
+    assertThat(total - calls).as("retries").isEqualTo(onFailing);
+    assertThat(failed).hasValue(0);
+  }
+
+  @Test
   void perServiceSettingsApplyToTheirIdOverTheGlobalOnes() {
     RestClient client = start("kdiscovery.services.web.affinity.header=X-User",
         "kdiscovery.services.web.policy=least-request",

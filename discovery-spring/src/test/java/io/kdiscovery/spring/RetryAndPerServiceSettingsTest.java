@@ -137,6 +137,27 @@ class RetryAndPerServiceSettingsTest {
   }
 
   @Test
+  void aSpoofedLeftMostForwardedForEntryDoesNotChooseThePodTheTrustedRightMostDoes() {
+    RestClient client = start("kdiscovery.affinity.client-ip=true");
+    Set<String> reached = new HashSet<>();
+    for (int i = 0; i < 30; i++) {
+      // the client writes any left-most entry it likes; the proxy in front appends what it saw
+      reached.add(client.get().uri("http://web/").header("X-Forwarded-For", "10.9.0." + i + ", 198.51.100.7")
+          .retrieve().body(String.class));
+    }
+    assertThat(reached).hasSize(1);
+    String pod = reached.iterator().next();
+    Set<String> byClient = new HashSet<>();
+    for (int i = 0; i < 30; i++) {
+      byClient.add(client.get().uri("http://web/").header("X-Forwarded-For", "198.51.100." + (100 + i))
+          .retrieve().body(String.class));
+    }
+    assertThat(byClient).as("distinct trusted client IPs spread over the pods").hasSizeGreaterThan(1);
+    assertThat(client.get().uri("http://web/").header("X-Forwarded-For", "198.51.100.7")
+        .retrieve().body(String.class)).isEqualTo(pod);
+  }
+
+  @Test
   void perServiceSettingsApplyToTheirIdOverTheGlobalOnes() {
     RestClient client = start("kdiscovery.services.web.affinity.header=X-User",
         "kdiscovery.services.web.policy=least-request",

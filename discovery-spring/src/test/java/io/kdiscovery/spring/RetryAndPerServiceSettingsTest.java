@@ -24,8 +24,9 @@ import org.springframework.web.client.RestClient;
 
 /**
  * Spring Cloud LoadBalancer's conventions on real HTTP pods: a retry goes to another pod, never the
- * one that just failed; {@code kdiscovery.services.<id>.*} settings apply to their id over the
- * global ones; pick meters are built once and a Timer records latency by outcome.
+ * one that just failed, also under 64 threads with pooled pick handles; client-IP affinity believes
+ * only the trusted right-most X-Forwarded-For entry; {@code kdiscovery.services.<id>.*} settings apply
+ * to their id over the global ones; pick meters are built once and a Timer records latency by outcome.
  */
 class RetryAndPerServiceSettingsTest {
 

@@ -349,6 +349,16 @@ final class ServiceDirectory implements AutoCloseable {
     return false;
   }
 
+  /**
+   * Whether {@code entry} stands for a Service that exists, waiting (within its deadline) for the first
+   * answer of an entry by name that has none yet; see {@link #settle}.
+   *
+   * @throws KDiscoveryUnavailableException when the source has not answered by the deadline
+   */
+  boolean isService(Entry entry) {
+    return !entry.byName || entry.isFound() || settle(entry, entry.awaitSnapshot());
+  }
+
   /** Keeps an entry by name from expiring while requests use it (the load balancer's fast path). */
   void touch(Entry entry) {
     if (entry.byName) {

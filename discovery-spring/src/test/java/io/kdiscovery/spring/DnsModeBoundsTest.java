@@ -149,6 +149,19 @@ class DnsModeBoundsTest {
   }
 
   @Test
+  void theInstanceListSupplierLeavesOnlyANegativeEntryForANameThatIsNoService() {
+    start();
+    KDiscoveryServiceInstanceListSupplier ghost = new KDiscoveryServiceInstanceListSupplier("ghost", directory());
+    KDiscoveryServiceInstanceListSupplier web = new KDiscoveryServiceInstanceListSupplier("web", directory());
+
+    assertThat(ghost.get().blockFirst(WAIT)).isEmpty();
+    assertThat(web.get().blockFirst(WAIT)).extracting(i -> i.getHost()).containsExactly("127.0.0.11");
+    await().atMost(WAIT).until(() -> watched() == 1);
+    assertThat(directory().namesHeld()).isEqualTo(2); // web's entry, and ghost's negative one
+    assertThat(serviceTags()).containsOnly("web");
+  }
+
+  @Test
   void aServiceLookedUpByNameIsReleasedWithItsGaugesOnceIdle() {
     start();
     DiscoveryClient lookups = app.getBean(DiscoveryClient.class);

@@ -18,7 +18,9 @@ import java.util.Objects;
  * </ul>
  * A sticky key reaches the same pod until that pod leaves the Service, is ejected, or the key stays
  * unused past the idle timeout; then it moves once, to the pod the policy picks, and sticks again.
- * For affinity without per-key state, use a consistent-hash policy with a hash key instead.
+ * For affinity without per-key state, use a consistent-hash policy with a hash key instead. The
+ * table remembers a fixed-size hash of each key ({@link KeyHash}), never the key, so long keys chosen
+ * by callers cost no more than short ones.
  */
 public final class Affinity {
 

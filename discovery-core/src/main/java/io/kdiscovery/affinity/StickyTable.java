@@ -9,7 +9,8 @@ import java.util.function.Predicate;
 
 /**
  * Remembers which target each affinity key was sent to, for a bounded number of keys, forgetting a key
- * once it has been idle for the timeout.
+ * once it has been idle for the timeout. Keys are remembered by their {@link KeyHash}, never as the key
+ * object, so a table costs the same per key whatever the keys' size.
  *
  * <p>Thread-safe and non-blocking for readers; {@link #stick} may briefly wait on a concurrent update
  * of the same key, which is what makes a key move exactly once when its target goes away. Time comes
@@ -20,7 +21,7 @@ import java.util.function.Predicate;
  */
 public final class StickyTable<V> {
 
-  private final Cache<Object, V> cache;
+  private final Cache<KeyHash, V> cache;
   private final Duration idleTimeout;
 
   private StickyTable(Duration idleTimeout, long maxKeys, Ticker ticker) {
@@ -53,7 +54,7 @@ public final class StickyTable<V> {
   }
 
   /** The key's current target, refreshing its idle time, or null when it has none. */
-  public V get(Object key) {
+  public V get(KeyHash key) {
     return cache.getIfPresent(key);
   }
 
@@ -62,13 +63,13 @@ public final class StickyTable<V> {
    * valid, and returns the target that won. When two requests of one key race after its target left,
    * both get the same new target.
    */
-  public V stick(Object key, V candidate, Predicate<? super V> stillValid) {
+  public V stick(KeyHash key, V candidate, Predicate<? super V> stillValid) {
     Objects.requireNonNull(candidate, "candidate");
     return cache.asMap().compute(key, (k, old) -> old != null && stillValid.test(old) ? old : candidate);
   }
 
   /** Forgets a key. */
-  public void forget(Object key) {
+  public void forget(KeyHash key) {
     cache.invalidate(key);
   }
 

@@ -1,5 +1,6 @@
 package io.kdiscovery.balancing;
 
+import io.kdiscovery.affinity.KeyHash;
 import io.kdiscovery.model.Endpoint;
 import java.util.Collection;
 import java.util.HashSet;
@@ -22,16 +23,20 @@ import java.util.Set;
  */
 public final class PickContext {
 
-  private static final PickContext NONE = new PickContext(null, 0, false, null, Set.of());
+  private static final PickContext NONE = new PickContext(null, null, 0, false, null, Set.of());
 
   private final Object affinityKey;
+  /** What sticky affinity remembers: a fixed-size hash of the key, computed once with the context. */
+  private final KeyHash stickyKey;
   private final long hashKey;
   private final boolean hasHashKey;
   private final String zone;
   private final Set<String> excluded;
 
-  private PickContext(Object affinityKey, long hashKey, boolean hasHashKey, String zone, Set<String> excluded) {
+  private PickContext(Object affinityKey, KeyHash stickyKey, long hashKey, boolean hasHashKey, String zone,
+      Set<String> excluded) {
     this.affinityKey = affinityKey;
+    this.stickyKey = stickyKey;
     this.hashKey = hashKey;
     this.hasHashKey = hasHashKey;
     this.zone = zone;
@@ -52,9 +57,14 @@ public final class PickContext {
     return new Builder();
   }
 
-  /** The key sticky affinity remembers, or null. */
+  /** The affinity key, or null. */
   public Object affinityKey() {
     return affinityKey;
+  }
+
+  /** The hash of the affinity key (of its {@code toString()}) that sticky affinity remembers, or null. */
+  public KeyHash stickyKey() {
+    return stickyKey;
   }
 
   /** Whether the consistent-hash policies have a key to hash. */
@@ -87,11 +97,11 @@ public final class PickContext {
     for (Endpoint e : tried) {
       all.add(e.hostPort());
     }
-    return new PickContext(affinityKey, hashKey, hasHashKey, zone, Set.copyOf(all));
+    return new PickContext(affinityKey, stickyKey, hashKey, hasHashKey, zone, Set.copyOf(all));
   }
 
   PickContext withoutExclusions() {
-    return excluded.isEmpty() ? this : new PickContext(affinityKey, hashKey, hasHashKey, zone, Set.of());
+    return excluded.isEmpty() ? this : new PickContext(affinityKey, stickyKey, hashKey, hasHashKey, zone, Set.of());
   }
 
   @Override
@@ -108,7 +118,10 @@ public final class PickContext {
 
     private Builder() {}
 
-    /** The key sticky affinity remembers; also the hash key unless one is set. */
+    /**
+     * The key sticky affinity keeps a request's pod by (remembered as a fixed-size hash of its
+     * {@code toString()}, never as the object); also the hash key unless one is set.
+     */
     public Builder affinityKey(Object key) {
       this.affinityKey = Objects.requireNonNull(key, "affinityKey");
       return this;
@@ -132,13 +145,15 @@ public final class PickContext {
     }
 
     public PickContext build() {
+      String key = affinityKey == null ? null : affinityKey.toString();
+      KeyHash sticky = key == null ? null : KeyHash.of(key);
       if (hashKey != null) {
-        return new PickContext(affinityKey, hashKey, true, zone, Set.of());
+        return new PickContext(affinityKey, sticky, hashKey, true, zone, Set.of());
       }
-      if (affinityKey != null) {
-        return new PickContext(affinityKey, Hashing.hash(affinityKey.toString()), true, zone, Set.of());
+      if (key != null) {
+        return new PickContext(affinityKey, sticky, Hashing.hash(key), true, zone, Set.of());
       }
-      return new PickContext(null, 0, false, zone, Set.of());
+      return new PickContext(null, null, 0, false, zone, Set.of());
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.kdiscovery.balancing;
 
 import io.kdiscovery.affinity.Affinity;
+import io.kdiscovery.affinity.KeyHash;
 import io.kdiscovery.affinity.StickyTable;
 import io.kdiscovery.health.OutlierDetection;
 import io.kdiscovery.health.SlowStart;
@@ -293,7 +294,7 @@ final class RealLoadBalancer implements LoadBalancer, OutcomeSink {
   /** The state of the endpoint for this request. */
   private EndpointState chooseState(Picker p, PickContext context) {
     EndpointGroup group = groupFor(p, context);
-    if (p.sticky != null && context.affinityKey() != null) {
+    if (p.sticky != null && context.stickyKey() != null) {
       return stickyChoice(p, group, context);
     }
     int i = group.selector.select(context);
@@ -402,7 +403,7 @@ final class RealLoadBalancer implements LoadBalancer, OutcomeSink {
 
   /** The sticky target of the context's key when still usable, else a new one that the key moves to. */
   private EndpointState stickyChoice(Picker p, EndpointGroup group, PickContext context) {
-    Object key = context.affinityKey();
+    KeyHash key = context.stickyKey(); // the hash, never the key: its size is the caller's choice
     EndpointState known = p.sticky.get(key);
     if (known != null && !known.isRetired() && stillSticky(known, context)) {
       return known;

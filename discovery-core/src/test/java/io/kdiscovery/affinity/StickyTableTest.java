@@ -14,26 +14,26 @@ class StickyTableTest {
 
   @Test
   void aKeySticksToItsFirstTargetWhileThatStaysValid() {
-    assertThat(table.stick("k", "pod-a", t -> true)).isEqualTo("pod-a");
-    assertThat(table.stick("k", "pod-b", t -> true)).isEqualTo("pod-a");
-    assertThat(table.stick("k", "pod-b", t -> !t.equals("pod-a"))).isEqualTo("pod-b");
+    assertThat(table.stick(KeyHash.of("k"), "pod-a", t -> true)).isEqualTo("pod-a");
+    assertThat(table.stick(KeyHash.of("k"), "pod-b", t -> true)).isEqualTo("pod-a");
+    assertThat(table.stick(KeyHash.of("k"), "pod-b", t -> !t.equals("pod-a"))).isEqualTo("pod-b");
   }
 
   @Test
   void anIdleKeyExpiresOnTheInjectedTicker() {
-    table.stick("k", "pod-a", t -> true);
+    table.stick(KeyHash.of("k"), "pod-a", t -> true);
     ticker.advance(Duration.ofSeconds(59));
-    assertThat(table.get("k")).isEqualTo("pod-a");
+    assertThat(table.get(KeyHash.of("k"))).isEqualTo("pod-a");
     ticker.advance(Duration.ofSeconds(59));
-    assertThat(table.get("k")).as("reading refreshed it").isEqualTo("pod-a");
+    assertThat(table.get(KeyHash.of("k"))).as("reading refreshed it").isEqualTo("pod-a");
     ticker.advance(Duration.ofSeconds(61));
-    assertThat(table.get("k")).isNull();
+    assertThat(table.get(KeyHash.of("k"))).isNull();
   }
 
   @Test
   void theTableStaysBounded() {
     for (int i = 0; i < 1_000; i++) {
-      table.stick("k" + i, "pod", t -> true);
+      table.stick(KeyHash.of("k" + i), "pod", t -> true);
     }
     table.cleanUp();
     assertThat(table.estimatedSize()).isLessThanOrEqualTo(100);

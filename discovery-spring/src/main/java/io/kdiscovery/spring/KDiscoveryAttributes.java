@@ -13,8 +13,9 @@ public final class KDiscoveryAttributes {
 
   /**
    * The IP of the client a request is made for, the affinity key when
-   * {@code kdiscovery.affinity.client-ip=true}; without it the first address of
-   * {@code X-Forwarded-For} is used.
+   * {@code kdiscovery.affinity.client-ip=true}; without it the {@code X-Forwarded-For} entry that the
+   * last trusted proxy appended is used ({@code kdiscovery.affinity.trusted-hops}, the right-most by
+   * default), never an entry the client could have written.
    */
   public static final String CLIENT_IP = "io.kdiscovery.client-ip";
 

@@ -109,11 +109,13 @@ public class KDiscoveryAutoConfiguration {
   @ConditionalOnMissingBean
   ServiceDirectory kdiscoveryServiceDirectory(KDiscovery discovery, KDiscoveryProperties properties,
       ObjectProvider<ServiceCatalogWatch> catalog, ObjectProvider<KDiscoveryHeartbeat> heartbeat,
-      ObjectProvider<KubernetesClient> client, Environment environment) {
+      ObjectProvider<KubernetesClient> client, Environment environment, ObjectProvider<Ticker> ticker) {
     ServiceCatalogWatch services = properties.getSource() == SourceType.DNS ? null : catalog.getIfAvailable();
     boolean withCatalog = services != null && services.isOpen();
+    // The idle times of Services looked up by name run on this ticker: an application's own Ticker
+    // bean (a test's fake time), else the system's.
     ServiceDirectory directory = new ServiceDirectory(discovery, withCatalog ? services : null, properties,
-        perServiceSettings(properties, environment), Ticker.system());
+        perServiceSettings(properties, environment), ticker.getIfAvailable(Ticker::system));
     KDiscoveryProperties.Metadata metadata = properties.getMetadata();
     KubernetesClient kubernetes = client.getIfAvailable();
     KDiscoveryHeartbeat beat = heartbeat.getIfAvailable();

@@ -7,11 +7,13 @@ import io.kdiscovery.table.SourceStatus;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -35,8 +37,11 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code kdiscovery.ejections} (counter): endpoints ejected by outlier detection.
  * </ul>
  *
- * <p>Thread-safe. Gauges of a service id appear when the integration first opens it; pick meters are
- * built on a (service, outcome)'s first use and cached, so recording never registers a meter.
+ * <p>Thread-safe. Gauges of a service id appear when the integration opens it (with the DNS source,
+ * once the name turns out to be a Service) and are removed when it is released; pick meters are built
+ * on a (service, outcome)'s first use and cached, so recording never registers a meter. No tag takes
+ * its value from a request: {@code service} is the id of a Service that exists, and every request for
+ * a name that is no Service is counted under {@code service=unknown} ({@link PickRecorder#UNKNOWN_SERVICE}).
  */
 final class KDiscoveryMetrics implements MeterBinder, PickRecorder {
 
@@ -52,34 +57,52 @@ final class KDiscoveryMetrics implements MeterBinder, PickRecorder {
   @Override
   public void bindTo(MeterRegistry registry) {
     bound.add(new Meters(registry));
-    directory.onEntry(entry -> register(registry, entry));
+    // The gauges of each open entry in this registry, removed when the directory releases the entry.
+    ConcurrentHashMap<ServiceDirectory.Entry, List<Meter>> gauges = new ConcurrentHashMap<>();
+    directory.onRelease(entry -> unregister(registry, gauges, entry));
+    directory.onEntry(entry -> {
+      List<Meter> meters = new ArrayList<>();
+      registerTo(registry, entry, meters);
+      gauges.put(entry, meters);
+      if (entry.isClosed()) {
+        unregister(registry, gauges, entry); // released while its gauges were being registered
+      }
+    });
   }
 
-  private void register(MeterRegistry registry, ServiceDirectory.Entry entry) {
+  private static void unregister(MeterRegistry registry, ConcurrentHashMap<ServiceDirectory.Entry, List<Meter>> gauges,
+      ServiceDirectory.Entry entry) {
+    List<Meter> meters = gauges.remove(entry);
+    if (meters != null) {
+      meters.forEach(registry::remove);
+    }
+  }
+
+  private void registerTo(MeterRegistry registry, ServiceDirectory.Entry entry, List<Meter> meters) {
     String service = entry.serviceId();
     String port = entry.key().port();
     ServiceHandle handle = entry.handle();
-    Gauge.builder("kdiscovery.endpoints", entry, e -> e.handle().snapshot()
+    meters.add(Gauge.builder("kdiscovery.endpoints", entry, e -> e.handle().snapshot()
             .map(s -> (double) s.usableEndpoints().size()).orElse(Double.NaN))
         .description("Usable endpoints of the service in its latest snapshot")
-        .tags("service", service, "port", port).register(registry);
-    Gauge.builder("kdiscovery.snapshot.age", handle, h -> h.snapshot().map(this::ageSeconds).orElse(Double.NaN))
+        .tags("service", service, "port", port).register(registry));
+    meters.add(Gauge.builder("kdiscovery.snapshot.age", handle, h -> h.snapshot().map(this::ageSeconds).orElse(Double.NaN))
         .description("Seconds since the latest snapshot was published")
-        .baseUnit("seconds").tags("service", service, "port", port).register(registry);
-    Gauge.builder("kdiscovery.watch.synced", handle, h -> h.status().state() == SourceStatus.State.SYNCED ? 1 : 0)
+        .baseUnit("seconds").tags("service", service, "port", port).register(registry));
+    meters.add(Gauge.builder("kdiscovery.watch.synced", handle, h -> h.status().state() == SourceStatus.State.SYNCED ? 1 : 0)
         .description("1 while the watch is in step with its source, else 0")
-        .tags("service", service, "port", port).register(registry);
-    Gauge.builder("kdiscovery.watch.staleness", handle,
+        .tags("service", service, "port", port).register(registry));
+    meters.add(Gauge.builder("kdiscovery.watch.staleness", handle,
             h -> h.status().staleness(clock.instant()).toNanos() / 1e9)
         .description("Seconds the table has gone unconfirmed by its source")
-        .baseUnit("seconds").tags("service", service, "port", port).register(registry);
-    FunctionCounter.builder("kdiscovery.watch.reconnects", handle, ServiceHandle::reconnects)
+        .baseUnit("seconds").tags("service", service, "port", port).register(registry));
+    meters.add(FunctionCounter.builder("kdiscovery.watch.reconnects", handle, ServiceHandle::reconnects)
         .description("Times the watch came back in step with its source after losing contact")
-        .tags("service", service, "port", port).register(registry);
-    FunctionCounter.builder("kdiscovery.ejections", entry,
+        .tags("service", service, "port", port).register(registry));
+    meters.add(FunctionCounter.builder("kdiscovery.ejections", entry,
             KDiscoveryMetrics::ejections)
         .description("Endpoints ejected by outlier detection")
-        .tags("service", service, "port", port).register(registry);
+        .tags("service", service, "port", port).register(registry));
   }
 
   /** Zero until the load balancer asks for this service id's balancer: nothing has been ejected. */

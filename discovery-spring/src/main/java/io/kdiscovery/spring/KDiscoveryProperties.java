@@ -63,6 +63,13 @@ public class KDiscoveryProperties {
   private Policy policy = Policy.ROUND_ROBIN;
 
   /**
+   * How many requests in flight each service id's balancer counts on pooled handles (least-request and
+   * the other load-aware policies), rounded up to a power of two; more still work, each on a handle of
+   * its own. At least 8.
+   */
+  private int maxOutstandingPicks = 1024;
+
+  /**
    * The longest any lookup (getInstances, getServices, a load-balanced request) waits for the
    * Kubernetes API server: counted from start-up for the Service list and from a service id's first
    * lookup for its endpoints. Past it, lookups fail at once with KDiscoveryUnavailableException until
@@ -130,6 +137,8 @@ public class KDiscoveryProperties {
   private final Health health = new Health();
 
   private final OutlierDetection outlierDetection = new OutlierDetection();
+
+  private final Names names = new Names();
 
   public String getZone() {
     return zone;
@@ -213,6 +222,18 @@ public class KDiscoveryProperties {
 
   public void setPolicy(Policy policy) {
     this.policy = policy;
+  }
+
+  public int getMaxOutstandingPicks() {
+    return maxOutstandingPicks;
+  }
+
+  public void setMaxOutstandingPicks(int maxOutstandingPicks) {
+    this.maxOutstandingPicks = maxOutstandingPicks;
+  }
+
+  public Names getNames() {
+    return names;
   }
 
   public Duration getInitialWaitTimeout() {
@@ -486,9 +507,17 @@ public class KDiscoveryProperties {
 
     /**
      * Whether the client's IP is the affinity key: the request attribute "io.kdiscovery.client-ip"
-     * (KDiscoveryAttributes.CLIENT_IP), else the first address of X-Forwarded-For.
+     * (KDiscoveryAttributes.CLIENT_IP), else the X-Forwarded-For address chosen by trusted-hops.
      */
     private boolean clientIp;
+
+    /**
+     * How many proxies in front of this application append to X-Forwarded-For and are trusted, as
+     * Envoy's xff_num_trusted_hops: the client IP is the entry that many places from the right (1, the
+     * default: the right-most, which the last trusted proxy appended). 0 ignores X-Forwarded-For; so
+     * does a header with fewer entries than that. Only the request attribute then gives a client IP.
+     */
+    private int trustedHops = 1;
 
     /** How long an unused key stays on its pod (with a policy that is not consistent hashing). */
     private Duration idleTimeout = Duration.ofMinutes(30);
@@ -525,16 +554,79 @@ public class KDiscoveryProperties {
       this.idleTimeout = idleTimeout;
     }
 
+    public int getTrustedHops() {
+      return trustedHops;
+    }
+
+    public void setTrustedHops(int trustedHops) {
+      if (trustedHops < 0) {
+        throw new IllegalArgumentException("kdiscovery.affinity.trusted-hops must not be negative: " + trustedHops);
+      }
+      this.trustedHops = trustedHops;
+    }
+
     void copyFrom(Affinity other) {
       header = other.header;
       cookie = other.cookie;
       clientIp = other.clientIp;
       idleTimeout = other.idleTimeout;
+      trustedHops = other.trustedHops;
     }
 
     /** Whether any affinity source is configured. */
     boolean isConfigured() {
       return (header != null && !header.isBlank()) || (cookie != null && !cookie.isBlank()) || clientIp;
+    }
+  }
+
+  /**
+   * With the DNS source, which cannot list Services, the service ids looked up by name: each one
+   * looked up is watched until it goes unused, and a name that is no Service is remembered as such
+   * only briefly, so names taken from requests cannot grow state without bound.
+   */
+  public static class Names {
+
+    /** How long a Service looked up by name stays watched without a lookup or a request. */
+    private Duration idleTimeout = Duration.ofMinutes(5);
+
+    /** The most Services watched by name at once; beyond it the least recently used are released. */
+    private int maxServices = 1000;
+
+    /** How long a name that is no Service (NXDOMAIN) is answered as such without asking again. */
+    private Duration notFoundTtl = Duration.ofSeconds(30);
+
+    public Duration getIdleTimeout() {
+      return idleTimeout;
+    }
+
+    public void setIdleTimeout(Duration idleTimeout) {
+      this.idleTimeout = positive("kdiscovery.names.idle-timeout", idleTimeout);
+    }
+
+    public int getMaxServices() {
+      return maxServices;
+    }
+
+    public void setMaxServices(int maxServices) {
+      if (maxServices < 1) {
+        throw new IllegalArgumentException("kdiscovery.names.max-services must be at least 1: " + maxServices);
+      }
+      this.maxServices = maxServices;
+    }
+
+    public Duration getNotFoundTtl() {
+      return notFoundTtl;
+    }
+
+    public void setNotFoundTtl(Duration notFoundTtl) {
+      this.notFoundTtl = positive("kdiscovery.names.not-found-ttl", notFoundTtl);
+    }
+
+    private static Duration positive(String name, Duration value) {
+      if (value == null || value.isNegative() || value.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive: " + value);
+      }
+      return value;
     }
   }
 

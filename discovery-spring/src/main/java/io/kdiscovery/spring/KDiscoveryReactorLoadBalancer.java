@@ -9,6 +9,7 @@ import io.kdiscovery.model.Endpoint;
 import io.kdiscovery.model.ServiceSnapshot;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -46,6 +47,8 @@ public final class KDiscoveryReactorLoadBalancer implements ReactorServiceInstan
   private static final Logger log = LoggerFactory.getLogger(KDiscoveryReactorLoadBalancer.class);
 
   private final String serviceId;
+  /** The service id as meters are tagged with it once its Service is known: one spelling per id. */
+  private final String meterId;
   private final ServiceDirectory directory;
   private final AffinityKeys affinity;
   private final PickRecorder recorder;
@@ -53,6 +56,7 @@ public final class KDiscoveryReactorLoadBalancer implements ReactorServiceInstan
 
   KDiscoveryReactorLoadBalancer(String serviceId, ServiceDirectory directory, PickRecorder recorder) {
     this.serviceId = serviceId;
+    this.meterId = serviceId.toLowerCase(Locale.ROOT);
     this.directory = directory;
     this.affinity = new AffinityKeys(directory.affinitySettings(serviceId));
     this.recorder = recorder;
@@ -63,6 +67,7 @@ public final class KDiscoveryReactorLoadBalancer implements ReactorServiceInstan
   public Mono<Response<ServiceInstance>> choose(Request request) {
     ServiceDirectory.Entry known = entry;
     if (known != null && !known.isClosed()) {
+      directory.touch(known);
       BalancedService balanced = known.balanced(serviceId);
       if (balanced.balancer().snapshot() != null) {
         return Mono.just(pick(known, balanced, request));
@@ -75,7 +80,7 @@ public final class KDiscoveryReactorLoadBalancer implements ReactorServiceInstan
   private Response<ServiceInstance> firstPick(Request<?> request) {
     Optional<ServiceDirectory.Entry> found = directory.entryForBalancing(serviceId);
     if (found.isEmpty()) {
-      return noEndpoint("no Service for service id '" + serviceId + "'");
+      return noEndpoint("no Service for service id '" + serviceId + "'", false);
     }
     ServiceDirectory.Entry opened = found.get();
     BalancedService balanced = opened.balanced(serviceId);
@@ -89,6 +94,9 @@ public final class KDiscoveryReactorLoadBalancer implements ReactorServiceInstan
       } catch (SnapshotTimeoutException e) {
         throw opened.unavailable(e);
       }
+    }
+    if (!directory.settle(opened, balanced.balancer().snapshot())) {
+      return noEndpoint("no Service for service id '" + serviceId + "'", false);
     }
     entry = opened;
     return pick(opened, balanced, request);
@@ -104,9 +112,9 @@ public final class KDiscoveryReactorLoadBalancer implements ReactorServiceInstan
     try {
       pick = balanced.pick(context);
     } catch (NoEndpointException e) {
-      return noEndpoint(e.getMessage());
+      return noEndpoint(e.getMessage(), true);
     }
-    return new DefaultResponse(new PickedInstance(serviceId, instanceOf(current, pick.endpoint(), balanced), pick));
+    return new DefaultResponse(new PickedInstance(meterId, instanceOf(current, pick.endpoint(), balanced), pick));
   }
 
   /** The pod a retry's previous attempt went to, which the retry must not go back to. */
@@ -117,7 +125,9 @@ public final class KDiscoveryReactorLoadBalancer implements ReactorServiceInstan
     }
     ServiceInstance previous = retry.getPreviousServiceInstance();
     if (previous instanceof PickedInstance picked) {
-      return picked.pick().endpoint();
+      // Not picked.pick().endpoint(): the previous attempt's pick is completed by now, and a completed
+      // pooled handle may already describe another request's pod.
+      return picked.endpoint();
     }
     try {
       return Endpoint.of(previous.getHost(), previous.getPort());
@@ -138,9 +148,13 @@ public final class KDiscoveryReactorLoadBalancer implements ReactorServiceInstan
     return instance;
   }
 
-  private Response<ServiceInstance> noEndpoint(String why) {
+  /**
+   * @param serviceExists whether the id names a Service: only then do meters carry the id, so that ids
+   *     taken from requests for names that are no Service cannot add meters
+   */
+  private Response<ServiceInstance> noEndpoint(String why, boolean serviceExists) {
     log.debug("no pod for service id '{}': {}", serviceId, why);
-    recorder.record(serviceId, "no_endpoint", -1);
+    recorder.record(serviceExists ? meterId : PickRecorder.UNKNOWN_SERVICE, "no_endpoint", -1);
     return new EmptyResponse();
   }
 }

@@ -38,7 +38,8 @@ public final class KDiscoveryServiceInstanceListSupplier implements ServiceInsta
   @Override
   public Flux<List<ServiceInstance>> get() {
     // The first lookup of an id may wait for the catalog or the table: keep it off the caller's thread.
-    return Mono.fromCallable(() -> directory.entryForBalancing(serviceId))
+    // Without a catalog, a name that is no Service is settled here, so nothing stays open for it.
+    return Mono.fromCallable(() -> directory.entryForBalancing(serviceId).filter(directory::isService))
         .subscribeOn(Schedulers.boundedElastic())
         .flatMapMany(entry -> entry.map(KDiscoveryServiceInstanceListSupplier::live)
             .orElseGet(() -> Flux.just(List.of())));

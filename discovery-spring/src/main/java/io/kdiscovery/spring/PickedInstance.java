@@ -1,6 +1,7 @@
 package io.kdiscovery.spring;
 
 import io.kdiscovery.balancing.Pick;
+import io.kdiscovery.model.Endpoint;
 import java.net.URI;
 import java.util.Map;
 import org.springframework.cloud.client.ServiceInstance;
@@ -20,6 +21,7 @@ final class PickedInstance implements ServiceInstance {
   private final String balancedId;
   private final KDiscoveryServiceInstance instance;
   private final Pick pick;
+  private final Endpoint endpoint;
   private volatile long startNanos;
   private final java.util.concurrent.atomic.AtomicBoolean completed = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -27,6 +29,7 @@ final class PickedInstance implements ServiceInstance {
     this.balancedId = balancedId;
     this.instance = instance;
     this.pick = pick;
+    this.endpoint = pick.endpoint(); // read now: once completed, a pooled handle belongs to another request
     this.startNanos = System.nanoTime();
   }
 
@@ -35,8 +38,14 @@ final class PickedInstance implements ServiceInstance {
     return balancedId;
   }
 
+  /** The pick, to complete once; never read after completion (a completed handle may be reused). */
   Pick pick() {
     return pick;
+  }
+
+  /** The pod this request was sent to, kept from the moment of the pick: what a retry excludes. */
+  Endpoint endpoint() {
+    return endpoint;
   }
 
   void markStarted() {

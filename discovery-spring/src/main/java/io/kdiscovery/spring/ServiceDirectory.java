@@ -1,5 +1,8 @@
 package io.kdiscovery.spring;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
 import io.fabric8.kubernetes.api.model.Service;
 import io.kdiscovery.BalancedService;
 import io.kdiscovery.KDiscovery;
@@ -20,6 +23,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -44,6 +48,16 @@ import org.springframework.cloud.client.ServiceInstance;
  * application's own by default, a list, or all), merged as Spring Cloud Kubernetes merges them;
  * {@code <service>.<namespace>} is that one Service (Kubernetes names cannot contain dots, so the two
  * forms never collide). Case-insensitive, as Spring Cloud LoadBalancer takes ids from a URL's host.
+ *
+ * <p>Bounded for any names callers send. With the catalog, only Services it lists get an entry, and
+ * they keep it for the application's lifetime. Without one (the DNS source, or AUTO once the API
+ * forbids listing), every name looked up could be a Service, so entries by name live in a Caffeine
+ * cache on the injected ticker: released after {@code kdiscovery.names.idle-timeout} without a lookup
+ * or a request, at most {@code kdiscovery.names.max-services} of them (the least recently used go
+ * first); a name whose source answers that it does not exist (NXDOMAIN) is closed at once and kept
+ * only as a negative entry for {@code kdiscovery.names.not-found-ttl}. Entry listeners hear of an entry
+ * by name only once its source has found the Service, so nothing (meters included) is made for a name
+ * that is no Service.
  */
 final class ServiceDirectory implements AutoCloseable {
 
@@ -58,7 +72,12 @@ final class ServiceDirectory implements AutoCloseable {
   private volatile PodMetadataWatch pods;
   private volatile PortlessEndpoints portless;
   private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+  /** Without a catalog: entries by name, idle-expiring and capped; closed when Caffeine removes them. */
+  private final Cache<String, Entry> byName;
+  /** Without a catalog: names their source said are no Service, briefly. */
+  private final Cache<String, Boolean> notFound;
   private final List<Consumer<Entry>> entryListeners = new CopyOnWriteArrayList<>();
+  private final List<Consumer<Entry>> releaseListeners = new CopyOnWriteArrayList<>();
 
   /**
    * @param catalog the Services of the selected namespaces; null with the DNS source, which cannot
@@ -74,6 +93,28 @@ final class ServiceDirectory implements AutoCloseable {
     this.filter = ServiceFilter.of(properties.getFilter());
     this.ticker = ticker;
     balancerSettings(properties.globalSettings()); // a bad setting fails the start, not a request
+    LoadBalancer.builder().maxOutstandingPicks(properties.getMaxOutstandingPicks());
+    KDiscoveryProperties.Names names = properties.getNames();
+    // Maintenance (expiry, eviction and the removal listener) runs on the calling threads, so fake
+    // time in the tests sees it deterministically and no executor thread is taken.
+    this.byName = Caffeine.newBuilder()
+        .expireAfterAccess(names.getIdleTimeout())
+        .maximumSize(names.getMaxServices())
+        .ticker(ticker::read)
+        .executor(Runnable::run)
+        .removalListener((String slot, Entry entry, RemovalCause cause) -> {
+          if (entry != null) {
+            log.debug("kdiscovery releases {} ({})", entry.key, cause);
+            release(entry);
+          }
+        })
+        .build();
+    this.notFound = Caffeine.newBuilder()
+        .expireAfterWrite(names.getNotFoundTtl())
+        .maximumSize(names.getMaxServices())
+        .ticker(ticker::read)
+        .executor(Runnable::run)
+        .build();
   }
 
   KDiscovery discovery() {
@@ -96,15 +137,41 @@ final class ServiceDirectory implements AutoCloseable {
     this.pods = pods;
   }
 
-  /** Calls {@code listener} with every entry opened from now on, and with those open already. */
+  /**
+   * Calls {@code listener} with every entry opened from now on, and with those open already; an entry
+   * by name only once its source has found the Service.
+   */
   void onEntry(Consumer<Entry> listener) {
     entryListeners.add(listener);
     entries.values().forEach(listener);
+    byName.asMap().values().stream().filter(Entry::isFound).forEach(listener);
   }
 
-  /** Entries opened so far, by Service. */
+  /** Calls {@code listener} with every entry the directory closes from now on, before the application stops. */
+  void onRelease(Consumer<Entry> listener) {
+    releaseListeners.add(listener);
+  }
+
+  /** Entries open now, by Service (entries by name once found). */
   List<Entry> entries() {
-    return List.copyOf(new TreeMap<>(entries).values());
+    TreeMap<String, Entry> all = new TreeMap<>(entries);
+    byName.asMap().forEach((slot, entry) -> {
+      if (entry.isFound()) {
+        all.put(slot, entry);
+      }
+    });
+    return List.copyOf(all.values());
+  }
+
+  /** Runs the name cache's pending expiry now (it otherwise runs as lookups come). */
+  void cleanUp() {
+    byName.cleanUp();
+    notFound.cleanUp();
+  }
+
+  /** Entries by name, found or not yet answered, and names remembered as no Service: for the tests. */
+  long namesHeld() {
+    return byName.estimatedSize() + notFound.estimatedSize();
   }
 
   /**
@@ -126,7 +193,9 @@ final class ServiceDirectory implements AutoCloseable {
         continue;
       }
       ServiceSnapshot snapshot = target.entry().awaitSnapshot();
-      instances.addAll(target.entry().view(snapshot).instances());
+      if (settle(target.entry(), snapshot)) {
+        instances.addAll(target.entry().view(snapshot).instances());
+      }
     }
     return instances;
   }
@@ -150,7 +219,7 @@ final class ServiceDirectory implements AutoCloseable {
    */
   List<String> serviceIds() {
     if (catalog == null || dnsFallback()) {
-      return entries().stream().map(Entry::serviceId).distinct().toList();
+      return entries().stream().filter(e -> e.byName).map(Entry::serviceId).distinct().toList();
     }
     TreeSet<String> names = new TreeSet<>();
     for (Service service : catalog.selectedServices()) {
@@ -172,7 +241,11 @@ final class ServiceDirectory implements AutoCloseable {
     if (catalog == null || dnsFallback()) {
       String ns = namespace != null ? namespace : discovery.defaultNamespace();
       ServiceKey key = ServiceKey.of(ns, name, PrimaryPort.dnsPortName(properties.getPortName()));
-      return List.of(new Target(entry(id, key, null), null, null));
+      String slot = key.namespace() + "/" + key.name();
+      if (notFound.getIfPresent(slot) != null) {
+        return List.of();
+      }
+      return List.of(new Target(entryByName(slot, id, key), null, null));
     }
     List<Service> services;
     try {
@@ -232,6 +305,72 @@ final class ServiceDirectory implements AutoCloseable {
     return service.getSpec() != null && "ExternalName".equals(service.getSpec().getType());
   }
 
+  /** Without a catalog: the entry of a name, opened on its first lookup and touched on every one. */
+  private Entry entryByName(String slot, String entryId, ServiceKey key) {
+    Entry existing = byName.getIfPresent(slot);
+    if (existing != null && !existing.isClosed()) {
+      return existing;
+    }
+    boolean[] created = {false};
+    Entry entry = byName.asMap().compute(slot, (s, current) -> {
+      if (current != null && !current.isClosed()) {
+        return current;
+      }
+      created[0] = true;
+      return new Entry(entryId, key, discovery.open(key), true);
+    });
+    if (created[0]) {
+      log.debug("kdiscovery watches {} for service id '{}' until it goes unused", key, entryId);
+    }
+    return entry;
+  }
+
+  /**
+   * Without a catalog, what the first answer for a name means: a Service (the entry's listeners hear
+   * of it now, once) or no Service (the entry is closed, and the name remembered as such briefly).
+   * Entries from the catalog are Services already.
+   *
+   * @return whether {@code entry} stands for a Service that exists
+   */
+  boolean settle(Entry entry, ServiceSnapshot snapshot) {
+    if (!entry.byName) {
+      return true;
+    }
+    String slot = entry.key.namespace() + "/" + entry.key.name();
+    if (snapshot.serviceFound()) {
+      if (entry.found.compareAndSet(false, true)) {
+        log.info("kdiscovery watches {} for service id '{}'", entry.key, entry.serviceId);
+        entryListeners.forEach(l -> l.accept(entry));
+      }
+      return true;
+    }
+    notFound.put(slot, Boolean.TRUE);
+    byName.asMap().remove(slot, entry); // the removal listener closes it
+    return false;
+  }
+
+  /**
+   * Whether {@code entry} stands for a Service that exists, waiting (within its deadline) for the first
+   * answer of an entry by name that has none yet; see {@link #settle}.
+   *
+   * @throws KDiscoveryUnavailableException when the source has not answered by the deadline
+   */
+  boolean isService(Entry entry) {
+    return !entry.byName || entry.isFound() || settle(entry, entry.awaitSnapshot());
+  }
+
+  /** Keeps an entry by name from expiring while requests use it (the load balancer's fast path). */
+  void touch(Entry entry) {
+    if (entry.byName) {
+      byName.getIfPresent(entry.key.namespace() + "/" + entry.key.name());
+    }
+  }
+
+  private void release(Entry entry) {
+    entry.close();
+    releaseListeners.forEach(l -> l.accept(entry));
+  }
+
   /** The entry of {@code key}, opening it (or replacing one whose primary port changed). */
   private Entry entry(String entryId, ServiceKey key, Service service) {
     String slot = key.namespace() + "/" + key.name();
@@ -247,11 +386,11 @@ final class ServiceDirectory implements AutoCloseable {
       }
       replaced[0] = current;
       created[0] = true;
-      return new Entry(entryId, key, discovery.open(key));
+      return new Entry(entryId, key, discovery.open(key), false);
     });
     if (replaced[0] != null) {
       log.info("Service {} changed its primary port: kdiscovery now watches {}", slot, key);
-      replaced[0].close();
+      release(replaced[0]);
     }
     if (created[0]) {
       log.info("kdiscovery watches {} for service id '{}'", key, entryId);
@@ -286,6 +425,7 @@ final class ServiceDirectory implements AutoCloseable {
   }
 
   private LoadBalancer.Builder zoned(LoadBalancer.Builder builder) {
+    builder.maxOutstandingPicks(properties.getMaxOutstandingPicks());
     if (properties.getZone() != null && !properties.getZone().isBlank()) {
       builder.localZone(properties.getZone());
     }
@@ -296,6 +436,9 @@ final class ServiceDirectory implements AutoCloseable {
   public void close() {
     entries.values().forEach(Entry::close);
     entries.clear();
+    byName.asMap().values().forEach(Entry::close);
+    byName.invalidateAll();
+    notFound.invalidateAll();
     PodMetadataWatch podWatch = pods;
     if (podWatch != null) {
       podWatch.close();
@@ -321,14 +464,18 @@ final class ServiceDirectory implements AutoCloseable {
     private final ServiceKey key;
     private final ServiceHandle handle;
     private final long deadlineNanos;
+    private final boolean byName;
+    private final AtomicBoolean found;
     private volatile InstanceView view;
     private volatile BalancedService balanced;
     private volatile boolean closed;
 
-    private Entry(String serviceId, ServiceKey key, ServiceHandle handle) {
+    private Entry(String serviceId, ServiceKey key, ServiceHandle handle, boolean byName) {
       this.serviceId = serviceId;
       this.key = key;
       this.handle = handle;
+      this.byName = byName;
+      this.found = new AtomicBoolean(!byName); // the catalog's Services exist
       this.deadlineNanos = ticker.read() + properties.getInitialWaitTimeout().toNanos();
     }
 
@@ -428,7 +575,15 @@ final class ServiceDirectory implements AutoCloseable {
       return closed;
     }
 
+    /** Whether its Service is known to exist: from the catalog, or found by its source. */
+    boolean isFound() {
+      return found.get();
+    }
+
     private synchronized void close() {
+      if (closed) {
+        return;
+      }
       closed = true;
       if (balanced != null) {
         balanced.close();

@@ -37,10 +37,47 @@ class AffinityKeysTest {
     assertThat(keys.contextOf(request(new HttpHeaders(), Map.of("SESSION", "s-1"), Map.of())).affinityKey())
         .isEqualTo("s-1");
     assertThat(keys.contextOf(request(headers("X-Forwarded-For", "203.0.113.7, 10.0.0.1"), Map.of(), Map.of()))
-        .affinityKey()).isEqualTo("203.0.113.7");
+        .affinityKey()).isEqualTo("10.0.0.1");
     assertThat(keys.contextOf(request(headers("X-Forwarded-For", "203.0.113.7"), Map.of(),
         Map.of(KDiscoveryAttributes.CLIENT_IP, "198.51.100.2"))).affinityKey()).isEqualTo("198.51.100.2");
     assertThat(keys.contextOf(request(new HttpHeaders(), Map.of(), Map.of()))).isSameAs(PickContext.none());
+  }
+
+  @Test
+  void theClientIpIsTheForwardedForEntryOfTheLastTrustedProxyNeverOneTheClientWrote() {
+    KDiscoveryProperties.Affinity affinity = new KDiscoveryProperties.Affinity();
+    affinity.setClientIp(true);
+    AffinityKeys rightMost = new AffinityKeys(affinity);
+    affinity.setTrustedHops(2);
+    AffinityKeys twoHops = new AffinityKeys(affinity);
+    affinity.setTrustedHops(0);
+    AffinityKeys ignoring = new AffinityKeys(affinity);
+    HttpHeaders spoofed = headers("X-Forwarded-For", "6.6.6.6, 203.0.113.7 , 10.0.0.1");
+
+    assertThat(rightMost.contextOf(request(spoofed, Map.of(), Map.of())).affinityKey()).isEqualTo("10.0.0.1");
+    assertThat(twoHops.contextOf(request(spoofed, Map.of(), Map.of())).affinityKey()).isEqualTo("203.0.113.7");
+    assertThat(ignoring.contextOf(request(spoofed, Map.of(), Map.of()))).isSameAs(PickContext.none());
+    assertThat(ignoring.contextOf(request(spoofed, Map.of(), Map.of(KDiscoveryAttributes.CLIENT_IP, "198.51.100.2")))
+        .affinityKey()).isEqualTo("198.51.100.2");
+    // a proxy that adds a line of its own instead of appending: the lines are one list
+    HttpHeaders lines = headers("X-Forwarded-For", "6.6.6.6, 203.0.113.7");
+    lines.add("X-Forwarded-For", "10.0.0.1");
+    assertThat(rightMost.contextOf(request(lines, Map.of(), Map.of())).affinityKey()).isEqualTo("10.0.0.1");
+    assertThat(twoHops.contextOf(request(lines, Map.of(), Map.of())).affinityKey()).isEqualTo("203.0.113.7");
+    // fewer entries than trusted hops, an empty entry, or one too long to be an address: no client IP
+    assertThat(twoHops.contextOf(request(headers("X-Forwarded-For", "10.0.0.1"), Map.of(), Map.of())))
+        .isSameAs(PickContext.none());
+    assertThat(rightMost.contextOf(request(headers("X-Forwarded-For", "10.0.0.1, "), Map.of(), Map.of())))
+        .isSameAs(PickContext.none());
+    assertThat(rightMost.contextOf(request(headers("X-Forwarded-For", "x".repeat(8192)), Map.of(), Map.of())))
+        .isSameAs(PickContext.none());
+  }
+
+  @Test
+  void aNegativeNumberOfTrustedHopsIsRefused() {
+    KDiscoveryProperties.Affinity affinity = new KDiscoveryProperties.Affinity();
+    assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> affinity.setTrustedHops(-1)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("trusted-hops");
   }
 
   @Test

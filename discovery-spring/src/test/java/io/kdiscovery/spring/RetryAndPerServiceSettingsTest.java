@@ -24,8 +24,9 @@ import org.springframework.web.client.RestClient;
 
 /**
  * Spring Cloud LoadBalancer's conventions on real HTTP pods: a retry goes to another pod, never the
- * one that just failed; {@code kdiscovery.services.<id>.*} settings apply to their id over the
- * global ones; pick meters are built once and a Timer records latency by outcome.
+ * one that just failed, also under 64 threads with pooled pick handles; client-IP affinity believes
+ * only the trusted right-most X-Forwarded-For entry; {@code kdiscovery.services.<id>.*} settings apply
+ * to their id over the global ones; pick meters are built once and a Timer records latency by outcome.
  */
 class RetryAndPerServiceSettingsTest {
 
@@ -82,6 +83,79 @@ class RetryAndPerServiceSettingsTest {
     for (int i = 0; i < 20; i++) {
       assertThat(call(client, "alice")).isNotEqualTo(home).startsWith("web-");
     }
+  }
+
+  @Test
+  void underSixtyFourThreadsWithLeastRequestNoRetryGoesBackToThePodThatAnswered503() throws Exception {
+    // Least-request hands out pooled pick handles: a retry that read its previous attempt's endpoint
+    // from the completed handle would read another request's pod and could go back to web-1. The
+    // retry's backoff leaves the other threads time to take that handle from the pool again, and the
+    // small pool (8 handles instead of 1024) makes that happen at this test's rate of requests.
+    RestClient client = start("kdiscovery.policy=least-request", "kdiscovery.outlier-detection.enabled=false",
+        "kdiscovery.max-outstanding-picks=8",
+        "spring.cloud.loadbalancer.retry.enabled=true",
+        "spring.cloud.loadbalancer.retry.backoff.enabled=true",
+        "spring.cloud.loadbalancer.retry.backoff.min-backoff=20ms",
+        "spring.cloud.loadbalancer.retry.backoff.max-backoff=40ms",
+        "spring.cloud.loadbalancer.retry.retryable-status-codes=503",
+        "spring.cloud.loadbalancer.retry.max-retries-on-same-service-instance=0",
+        "spring.cloud.loadbalancer.retry.max-retries-on-next-service-instance=1");
+    call(client, "warm-up");
+    pods.answerWith(1, 503);
+    int before = pods.requests(1) + pods.requests(2) + pods.requests(3);
+    int beforeOnFailing = pods.requests(1);
+    int threads = 64;
+    int callsEach = 12;
+    java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(threads);
+    java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
+    try {
+      java.util.List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        done.add(callers.submit(() -> {
+          for (int i = 0; i < callsEach; i++) {
+            try {
+              assertThat(call(client, "u")).isIn("web-2", "web-3");
+            } catch (RuntimeException e) {
+              failed.incrementAndGet();
+            }
+          }
+        }));
+      }
+      for (java.util.concurrent.Future<?> f : done) {
+        f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+      }
+    } finally {
+      callers.shutdownNow();
+    }
+    int calls = threads * callsEach;
+    int onFailing = pods.requests(1) - beforeOnFailing;
+    int total = pods.requests(1) + pods.requests(2) + pods.requests(3) - before;
+    assertThat(onFailing).as("first attempts that reached the failing pod").isPositive();
+    // Each call is one attempt, plus one retry exactly when its first attempt reached web-1; a retry
+    // that went back to web-1 would count there twice for one call and end the call in a 503.
+    assertThat(total - calls).as("retries").isEqualTo(onFailing);
+    assertThat(failed).hasValue(0);
+  }
+
+  @Test
+  void aSpoofedLeftMostForwardedForEntryDoesNotChooseThePodTheTrustedRightMostDoes() {
+    RestClient client = start("kdiscovery.affinity.client-ip=true");
+    Set<String> reached = new HashSet<>();
+    for (int i = 0; i < 30; i++) {
+      // the client writes any left-most entry it likes; the proxy in front appends what it saw
+      reached.add(client.get().uri("http://web/").header("X-Forwarded-For", "10.9.0." + i + ", 198.51.100.7")
+          .retrieve().body(String.class));
+    }
+    assertThat(reached).hasSize(1);
+    String pod = reached.iterator().next();
+    Set<String> byClient = new HashSet<>();
+    for (int i = 0; i < 30; i++) {
+      byClient.add(client.get().uri("http://web/").header("X-Forwarded-For", "198.51.100." + (100 + i))
+          .retrieve().body(String.class));
+    }
+    assertThat(byClient).as("distinct trusted client IPs spread over the pods").hasSizeGreaterThan(1);
+    assertThat(client.get().uri("http://web/").header("X-Forwarded-For", "198.51.100.7")
+        .retrieve().body(String.class)).isEqualTo(pod);
   }
 
   @Test

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
  * Real HTTP servers standing in for a Service's pods, each on its own loopback address
@@ -30,6 +31,8 @@ public final class Pods implements AutoCloseable {
   private final int port;
   private final Map<String, String> podByIp = new LinkedHashMap<>();
   private final List<HttpServer> servers;
+  private final AtomicIntegerArray requests;
+  private final AtomicIntegerArray statuses;
   private final ExecutorService executor = Executors.newFixedThreadPool(4, r -> {
     Thread t = new Thread(r, "pod-http");
     t.setDaemon(true);
@@ -39,6 +42,11 @@ public final class Pods implements AutoCloseable {
   private Pods(int port, List<HttpServer> servers) {
     this.port = port;
     this.servers = servers;
+    this.requests = new AtomicIntegerArray(servers.size());
+    this.statuses = new AtomicIntegerArray(servers.size());
+    for (int i = 0; i < servers.size(); i++) {
+      statuses.set(i, 200);
+    }
   }
 
   /** Starts {@code count} pods named {@code <prefix>-1}, … on 127.0.0.11, …, on one free port. */
@@ -64,9 +72,11 @@ public final class Pods implements AutoCloseable {
         String pod = prefix + "-" + i;
         pods.podByIp.put(ip(i), pod);
         HttpServer server = started.get(i - 1);
+        int index = i - 1;
         server.createContext("/", exchange -> {
+          pods.requests.incrementAndGet(index);
           byte[] body = pod.getBytes(StandardCharsets.UTF_8);
-          exchange.sendResponseHeaders(200, body.length);
+          exchange.sendResponseHeaders(pods.statuses.get(index), body.length);
           try (OutputStream out = exchange.getResponseBody()) {
             out.write(body);
           }
@@ -91,6 +101,16 @@ public final class Pods implements AutoCloseable {
   /** Pod names by IP, in start order. */
   public Map<String, String> podByIp() {
     return podByIp;
+  }
+
+  /** Makes the {@code i}-th pod (1-based) answer every request with {@code status} from now on. */
+  public void answerWith(int i, int status) {
+    statuses.set(i - 1, status);
+  }
+
+  /** How many requests the {@code i}-th pod (1-based) has received. */
+  public int requests(int i) {
+    return requests.get(i - 1);
   }
 
   /** Stops the {@code i}-th pod's server (1-based): its address refuses connections from now on. */

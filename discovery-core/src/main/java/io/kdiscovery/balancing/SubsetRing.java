@@ -28,12 +28,16 @@ import java.util.Set;
  * <p><b>Repair, so that churn is the least possible.</b> A pod that leaves turns its slot into a hole:
  * only the clients whose walk met it move on (to the next pod after their window); nobody else's
  * subset changes. A pod that joins fills the nearest hole clockwise from its own hash position (the
- * clients that lost the hole's pod get it back, as a rolling update wants), or, when there is no
- * hole, takes a new slot at the middle of the gap its hash falls in: only the clients whose walk now
- * meets it take it (each dropping the last pod of its window). Holes and inserted slots make the arcs
- * uneven, so when they outnumber half the pods the ring is laid out canonically again, which moves
- * most clients once; that happens after a large change (half the pods replaced), never on a single
- * pod.
+ * clients that lost the hole's pod take the new one, as a rolling update wants), or, when there is no
+ * hole, takes a new slot in the middle of the widest gap: only the clients whose walk now meets it
+ * take it, each dropping the last pod of its window.
+ *
+ * <p><b>Re-laying.</b> Holes and inserted slots make the arcs uneven: a pod right after a hole is met
+ * by the clients of one more slot. When the busiest pod's arc exceeds an even share by more than 10 %
+ * (or one slot, 1/k, when that is more, so that a single hole never does it), the ring is laid out
+ * canonically again. The canonical order is the hash order, so this shifts most clients by a pod or
+ * two rather than reshuffling them; it also brings clients that started at different moments back to
+ * one layout. BENCHMARKS.md ("Subsetting") gives the churn and balance through a rolling update.
  *
  * <p>Cost per update: a pass over the usable endpoints (hash lookups), plus, per pod that joined or
  * left, a lookup in the ring and at worst one copy of its arrays.
@@ -51,12 +55,16 @@ final class SubsetRing {
 
   private final int size;
   private final double client;
+  /**
+   * How far above an even share the busiest pod may get before the ring is laid out anew: 10 %, or
+   * one slot of a window (1/k) when that is more, so that one hole alone never triggers it.
+   */
+  private final double tolerance;
 
   private double[] positions = NO_POSITIONS; // ascending
   private String[] members = NO_MEMBERS; // address:port per slot; null for a hole
   private final Map<String, Double> positionOf = new HashMap<>();
   private int holes;
-  private int inserted; // slots added since the last canonical layout
 
   /**
    * @param size how many pods this client uses (k)
@@ -65,6 +73,7 @@ final class SubsetRing {
   SubsetRing(int size, double client) {
     this.size = size;
     this.client = client;
+    this.tolerance = Math.max(0.1, 1.0 / size);
   }
 
   /**
@@ -130,9 +139,33 @@ final class SubsetRing {
     for (String pod : joined) {
       join(pod);
     }
-    if ((holes + inserted) * 2 > positionOf.size()) {
+    if (busiestShare() > 1 + tolerance) {
       layOut(current);
     }
+  }
+
+  /**
+   * The busiest pod's share of the ring relative to an even share: a pod's share is the arc of
+   * client points whose walk meets it, from its k-th pod back (holes skipped) to itself.
+   */
+  private double busiestShare() {
+    int pods = positionOf.size();
+    if (pods <= size) {
+      return 1; // every client uses every pod
+    }
+    double[] podPositions = new double[pods];
+    int n = 0;
+    for (int slot = 0; slot < members.length; slot++) {
+      if (members[slot] != null) {
+        podPositions[n++] = positions[slot];
+      }
+    }
+    double busiest = 0;
+    for (int j = 0; j < pods; j++) {
+      double arc = podPositions[j] - podPositions[(j - size + pods) % pods];
+      busiest = Math.max(busiest, arc <= 0 ? arc + 1 : arc);
+    }
+    return busiest * pods / size;
   }
 
   /** The canonical ring: the pods in stable-hash order at evenly spaced positions. */
@@ -147,7 +180,6 @@ final class SubsetRing {
       positionOf.put(pods[j], positions[j]);
     }
     holes = 0;
-    inserted = 0;
   }
 
   private void join(String pod) {
@@ -164,12 +196,21 @@ final class SubsetRing {
         }
       }
     }
-    // No hole: a new slot in the middle of the gap that the pod's hash falls in.
-    int after = from % positions.length; // the first slot at or past home (wrapping)
-    int before = (after + positions.length - 1) % positions.length;
-    double start = positions[before];
-    double end = positions[after] <= start ? positions[after] + 1 : positions[after];
-    double middle = (start + end) / 2;
+    // No hole: a new slot in the middle of the widest gap, the first such clockwise from its hash.
+    int count = positions.length;
+    double widest = -1;
+    int after = 0;
+    for (int step = 0; step < count; step++) {
+      int slot = (from + step) % count;
+      double gap = positions[slot] - positions[(slot + count - 1) % count];
+      gap = gap <= 0 ? gap + 1 : gap;
+      if (gap > widest * (1 + 1e-9)) {
+        widest = gap;
+        after = slot;
+      }
+    }
+    double start = positions[(after + count - 1) % count];
+    double middle = start + widest / 2;
     if (middle >= 1) {
       middle -= 1;
     }
@@ -177,7 +218,6 @@ final class SubsetRing {
     positions = insert(positions, at, middle);
     members = insert(members, at, pod);
     positionOf.put(pod, middle);
-    inserted++;
   }
 
   /** This client's k pods: the first met clockwise from its point. */

@@ -19,6 +19,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** A fleet of clients, each a balancer with its own subset of one Service's pods. */
 class SubsettingTest {
@@ -40,9 +42,10 @@ class SubsettingTest {
     assertThat(fleet).allSatisfy(client -> assertThat(client.endpoints()).hasSize(K));
   }
 
-  @Test
-  void aPodLeavingMovesOnlyTheClientsThatHadIt() {
-    List<LoadBalancer> fleet = fleet(CLIENTS, i -> LoadBalancer.builder().subset(K).subsetIndex(i));
+  @ParameterizedTest(name = "k = {0}")
+  @ValueSource(ints = {K, 3})
+  void aPodLeavingMovesOnlyTheClientsThatHadIt(int k) {
+    List<LoadBalancer> fleet = fleet(CLIENTS, i -> LoadBalancer.builder().subset(k).subsetIndex(i));
     List<Endpoint> pods = pods(PODS);
     update(fleet, snapshot(1, pods));
     List<Set<Endpoint>> before = subsets(fleet);
@@ -59,7 +62,7 @@ class SubsettingTest {
         moved++;
         Set<Endpoint> kept = new HashSet<>(before.get(i));
         kept.remove(leaving);
-        assertThat(now).hasSize(K).containsAll(kept).doesNotContain(leaving); // one pod replaced
+        assertThat(now).hasSize(k).containsAll(kept).doesNotContain(leaving); // one pod replaced
       } else {
         assertThat(now).isEqualTo(before.get(i));
       }
@@ -116,6 +119,32 @@ class SubsettingTest {
       }
       assertThat(new HashSet<>(fleet.get(i).endpoints())).isEqualTo(expected);
     }
+  }
+
+  @Test
+  void throughARollingUpdateOfEveryPodTheBusiestPodStaysWithinTenPercentOfEven() {
+    List<LoadBalancer> fleet = fleet(CLIENTS, i -> LoadBalancer.builder().subset(K).subsetIndex(i));
+    List<Endpoint> current = new ArrayList<>(pods(PODS));
+    long version = 1;
+    update(fleet, snapshot(version++, current));
+    for (int wave = 0; wave < 4; wave++) { // maxSurge 25 %: 25 new pods, then 25 old ones go
+      for (int n = 0; n < 25; n++) {
+        current.add(Endpoint.of("10.244.1." + (wave * 25 + n + 1), 9376));
+      }
+      update(fleet, snapshot(version++, current));
+      assertWithinTenPercentOfEven(fleet, current.size());
+      current.subList(0, 25).clear();
+      update(fleet, snapshot(version++, current));
+      assertWithinTenPercentOfEven(fleet, current.size());
+    }
+  }
+
+  private static void assertWithinTenPercentOfEven(List<LoadBalancer> fleet, int pods) {
+    double even = (double) CLIENTS * K / pods;
+    Map<Endpoint, Integer> clientsPerPod = clientsPerPod(fleet);
+    assertThat(clientsPerPod).hasSize(pods);
+    assertThat(clientsPerPod.values()).allSatisfy(clients ->
+        assertThat(Math.abs(clients - even) / even).isLessThanOrEqualTo(0.10));
   }
 
   @Test

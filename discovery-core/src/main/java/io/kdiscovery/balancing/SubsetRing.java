@@ -39,8 +39,9 @@ import java.util.Set;
  * two rather than reshuffling them; it also brings clients that started at different moments back to
  * one layout. BENCHMARKS.md ("Subsetting") gives the churn and balance through a rolling update.
  *
- * <p>Cost per update: a pass over the usable endpoints (hash lookups), plus, per pod that joined or
- * left, a lookup in the ring and at worst one copy of its arrays.
+ * <p>Cost per update: a pass over the usable endpoints (one hash lookup each, marking the pods seen;
+ * no set of them is built), a pass over the ring's pods for the leavers and the busiest arc, and per
+ * pod that joined at worst one copy of the ring's arrays; a re-layout sorts the pods.
  */
 final class SubsetRing {
 
@@ -63,7 +64,8 @@ final class SubsetRing {
 
   private double[] positions = NO_POSITIONS; // ascending
   private String[] members = NO_MEMBERS; // address:port per slot; null for a hole
-  private final Map<String, Double> positionOf = new HashMap<>();
+  private final Map<String, Slot> slotOf = new HashMap<>(); // the pods on the ring
+  private int updates; // numbers each update, to mark the pods it saw
   private int holes;
 
   /**
@@ -95,11 +97,7 @@ final class SubsetRing {
    * {@code usable} that it uses, in their given order; all of them when there are at most k.
    */
   List<Endpoint> subset(List<Endpoint> usable) {
-    Set<String> current = new HashSet<>(usable.size() * 2);
-    for (Endpoint e : usable) {
-      current.add(e.hostPort());
-    }
-    update(current);
+    update(usable);
     if (usable.size() <= size) {
       return usable;
     }
@@ -113,34 +111,44 @@ final class SubsetRing {
     return List.copyOf(subset);
   }
 
-  private void update(Set<String> current) {
+  /** Finds who joined and who left by marking the pods seen, without a set of the new ones. */
+  private void update(List<Endpoint> usable) {
+    int mark = ++updates;
     List<String> joined = new ArrayList<>();
-    for (String member : current) {
-      if (!positionOf.containsKey(member)) {
-        joined.add(member);
+    for (Endpoint e : usable) {
+      Slot slot = slotOf.get(e.hostPort());
+      if (slot == null) {
+        joined.add(e.hostPort());
+      } else {
+        slot.mark = mark;
       }
     }
-    if (joined.isEmpty() && positionOf.size() == current.size()) {
+    if (joined.isEmpty() && slotOf.size() == usable.size()) {
       return; // the same pods: the same subset
     }
-    for (var it = positionOf.entrySet().iterator(); it.hasNext(); ) {
-      Map.Entry<String, Double> entry = it.next();
-      if (!current.contains(entry.getKey())) {
-        members[slotOf(entry.getValue())] = null;
+    for (var it = slotOf.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<String, Slot> entry = it.next();
+      if (entry.getValue().mark != mark) {
+        members[indexOf(entry.getValue().position)] = null;
         holes++;
         it.remove();
       }
     }
-    if (positionOf.isEmpty()) { // first update, or every pod left: nothing to keep
-      layOut(current);
+    if (slotOf.isEmpty()) { // first update, or every pod left: nothing to keep
+      layOut(new ArrayList<>(new java.util.LinkedHashSet<>(joined)));
       return;
     }
     joined.sort(RING_ORDER);
+    String previous = null;
     for (String pod : joined) {
-      join(pod);
+      if (!pod.equals(previous)) { // an address listed twice joins once
+        join(pod);
+      }
+      previous = pod;
     }
     if (busiestShare() > 1 + tolerance) {
-      layOut(current);
+      List<String> all = new ArrayList<>(slotOf.keySet());
+      layOut(all);
     }
   }
 
@@ -149,35 +157,41 @@ final class SubsetRing {
    * client points whose walk meets it, from its k-th pod back (holes skipped) to itself.
    */
   private double busiestShare() {
-    int pods = positionOf.size();
+    int pods = slotOf.size();
     if (pods <= size) {
       return 1; // every client uses every pod
     }
-    double[] podPositions = new double[pods];
-    int n = 0;
-    for (int slot = 0; slot < members.length; slot++) {
-      if (members[slot] != null) {
-        podPositions[n++] = positions[slot];
-      }
-    }
+    // Two laps over the pods with the last k positions in a small circular buffer: the second lap
+    // sees, for every pod, the pod k before it.
+    double[] lastK = new double[size];
+    int seen = 0;
     double busiest = 0;
-    for (int j = 0; j < pods; j++) {
-      double arc = podPositions[j] - podPositions[(j - size + pods) % pods];
-      busiest = Math.max(busiest, arc <= 0 ? arc + 1 : arc);
+    for (int lap = 0; lap < 2; lap++) {
+      for (int slot = 0; slot < members.length; slot++) {
+        if (members[slot] == null) {
+          continue;
+        }
+        double position = positions[slot] + lap;
+        if (seen >= pods) {
+          busiest = Math.max(busiest, position - lastK[seen % size]);
+        }
+        lastK[seen % size] = position;
+        seen++;
+      }
     }
     return busiest * pods / size;
   }
 
   /** The canonical ring: the pods in stable-hash order at evenly spaced positions. */
-  private void layOut(Set<String> current) {
+  private void layOut(List<String> current) {
     String[] pods = current.toArray(new String[0]);
     Arrays.sort(pods, RING_ORDER);
     positions = new double[pods.length];
     members = pods;
-    positionOf.clear();
+    slotOf.clear();
     for (int j = 0; j < pods.length; j++) {
       positions[j] = (double) j / pods.length;
-      positionOf.put(pods[j], positions[j]);
+      slotOf.put(pods[j], new Slot(positions[j], updates));
     }
     holes = 0;
   }
@@ -190,7 +204,7 @@ final class SubsetRing {
         int slot = (from + step) % members.length;
         if (members[slot] == null) {
           members[slot] = pod;
-          positionOf.put(pod, positions[slot]);
+          slotOf.put(pod, new Slot(positions[slot], updates));
           holes--;
           return;
         }
@@ -217,7 +231,7 @@ final class SubsetRing {
     int at = lowerBound(middle);
     positions = insert(positions, at, middle);
     members = insert(members, at, pod);
-    positionOf.put(pod, middle);
+    slotOf.put(pod, new Slot(middle, updates));
   }
 
   /** This client's k pods: the first met clockwise from its point. */
@@ -239,7 +253,7 @@ final class SubsetRing {
     return i >= 0 ? i : -i - 1;
   }
 
-  private int slotOf(double position) {
+  private int indexOf(double position) {
     return Arrays.binarySearch(positions, position);
   }
 
@@ -263,9 +277,14 @@ final class SubsetRing {
     return next;
   }
 
-  // ---------------------------------------------------------------- for tests in this package
+  /** Where a pod sits, and the last update that saw it. */
+  private static final class Slot {
+    final double position;
+    int mark;
 
-  int holes() {
-    return holes;
+    Slot(double position, int mark) {
+      this.position = position;
+      this.mark = mark;
+    }
   }
 }

@@ -90,9 +90,9 @@ public interface LoadBalancer {
   List<Endpoint> endpoints();
 
   /**
-   * What the balancer knows now about each usable endpoint of its snapshot (requests in flight,
-   * ejection), for diagnostics; empty before the first {@link #update}. Allocates; not for the
-   * request path.
+   * What the balancer knows now about each endpoint it picks among ({@link #endpoints()}): requests
+   * in flight, ejection; for diagnostics; empty before the first {@link #update}. Allocates; not for
+   * the request path.
    */
   List<EndpointHealth> health();
 

@@ -82,9 +82,17 @@ public interface LoadBalancer {
   ServiceSnapshot snapshot();
 
   /**
-   * What the balancer knows now about each usable endpoint of its snapshot (requests in flight,
-   * ejection), for diagnostics; empty before the first {@link #update}. Allocates; not for the
-   * request path.
+   * The endpoints picks choose among now: the snapshot's usable endpoints, or with {@link
+   * Builder#subset subsetting} this client's subset of them, in snapshot order; empty before the first
+   * {@link #update} or when none is usable. The same immutable list until the next update, so an
+   * integration that keeps a connection per endpoint (gRPC's subchannels) connects to these only.
+   */
+  List<Endpoint> endpoints();
+
+  /**
+   * What the balancer knows now about each endpoint it picks among ({@link #endpoints()}): requests
+   * in flight, ejection; for diagnostics; empty before the first {@link #update}. Allocates; not for
+   * the request path.
    */
   List<EndpointHealth> health();
 
@@ -109,6 +117,9 @@ public interface LoadBalancer {
     Duration latencyDecay = Duration.ofSeconds(10);
     Duration abandonedPickTimeout = Duration.ofMinutes(5);
     int maxOutstandingPicks = 1024;
+    int subsetSize; // 0: no subsetting
+    Long subsetIndex;
+    String subsetSeed;
 
     Builder() {}
 
@@ -194,7 +205,64 @@ public interface LoadBalancer {
       return this;
     }
 
+    /**
+     * Subsetting, for large Services and large fleets of clients: this balancer uses only {@code size}
+     * of the usable endpoints, chosen so that the clients of a fleet, each with its own subset, spread
+     * evenly over the pods, and so that a pod that leaves moves only the clients that used it (see
+     * docs/balancing.md, "Subsetting"). The subset is taken from the usable endpoints before anything
+     * else (zone preference then chooses within it); with at most {@code size} usable endpoints all are
+     * used. Off by default. Place the client on the ring with {@link #subsetIndex} (even spread) or
+     * {@link #subsetSeed}; with neither, a random seed is drawn when the balancer is built.
+     */
+    public Builder subset(int size) {
+      if (size < 1 || size > 100_000) {
+        throw new IllegalArgumentException("subset size must be in 1..100000: " + size);
+      }
+      this.subsetSize = size;
+      return this;
+    }
+
+    /**
+     * This client's index among the clients of the Service, for subsetting: distinct per client, small
+     * and dense (0, 1, 2, …), such as a StatefulSet pod's ordinal (label {@code
+     * apps.kubernetes.io/pod-index}, through the downward API). Clients with consecutive indices are
+     * spread evenly over the pods, whatever their number; it need not be known.
+     */
+    public Builder subsetIndex(long index) {
+      if (index < 0) {
+        throw new IllegalArgumentException("subsetIndex must not be negative: " + index);
+      }
+      if (subsetSeed != null) {
+        throw new IllegalStateException("subsetSeed is already set; set either subsetIndex or subsetSeed");
+      }
+      this.subsetIndex = index;
+      return this;
+    }
+
+    /**
+     * A seed for subsetting when this client has no index, such as its pod's name: clients are spread
+     * at random (gRFC A68's random subsetting), evenly only on average. Only its hash is kept.
+     */
+    public Builder subsetSeed(String seed) {
+      Objects.requireNonNull(seed, "subsetSeed");
+      if (seed.isBlank()) {
+        throw new IllegalArgumentException("subsetSeed must not be blank");
+      }
+      if (subsetIndex != null) {
+        throw new IllegalStateException("subsetIndex is already set; set either subsetIndex or subsetSeed");
+      }
+      this.subsetSeed = seed;
+      return this;
+    }
+
+    /**
+     * @throws IllegalStateException when {@link #subsetIndex} or {@link #subsetSeed} is set without
+     *     {@link #subset}
+     */
     public LoadBalancer build() {
+      if (subsetSize == 0 && (subsetIndex != null || subsetSeed != null)) {
+        throw new IllegalStateException("subsetIndex and subsetSeed need subset(size) too");
+      }
       return new RealLoadBalancer(this);
     }
 

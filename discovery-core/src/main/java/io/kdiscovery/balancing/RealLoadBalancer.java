@@ -10,6 +10,7 @@ import io.kdiscovery.model.ServiceInfo;
 import io.kdiscovery.model.ServiceKey;
 import io.kdiscovery.model.ServiceSnapshot;
 import io.kdiscovery.time.Ticker;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,6 +67,8 @@ final class RealLoadBalancer implements LoadBalancer, OutcomeSink {
   private final AtomicLong ejectionsTotal = new AtomicLong();
 
   private volatile Picker picker;
+  /** What {@link #endpoints()} returns: the usable endpoints, or this client's subset of them. */
+  private volatile List<Endpoint> candidates = List.of();
 
   /**
    * Every usable endpoint's state by {@code address:port}. Written only by the update thread; concurrent
@@ -75,6 +78,7 @@ final class RealLoadBalancer implements LoadBalancer, OutcomeSink {
 
   // Owned by the update thread.
   private final Slots slots = new Slots();
+  private final SubsetRing subsetRing; // null: no subsetting
   private StickyTable<EndpointState> sticky;
   private boolean seenEndpoints;
   private int updates; // numbers each update, to mark the states it saw
@@ -97,6 +101,9 @@ final class RealLoadBalancer implements LoadBalancer, OutcomeSink {
     if (affinity.mode() == Affinity.Mode.STICKY) {
       this.sticky = StickyTable.create(affinity.idleTimeout(), affinity.maxKeys(), ticker);
     }
+    this.subsetRing = b.subsetSize == 0 ? null : new SubsetRing(b.subsetSize, b.subsetIndex != null
+        ? SubsetRing.indexPosition(b.subsetIndex)
+        : SubsetRing.seedPosition(b.subsetSeed != null ? b.subsetSeed : Long.toHexString(new SecureRandom().nextLong())));
   }
 
   // ---------------------------------------------------------------- control side (serial)
@@ -116,6 +123,10 @@ final class RealLoadBalancer implements LoadBalancer, OutcomeSink {
     }
     long now = ticker.read();
     List<Endpoint> usable = snapshot.usableEndpoints();
+    if (subsetRing != null) {
+      usable = subsetRing.subset(usable); // before topology: zone preference chooses within the subset
+    }
+    candidates = usable;
     if (usable.isEmpty()) {
       retireAll();
       picker = emptyPicker(snapshot);
@@ -237,6 +248,11 @@ final class RealLoadBalancer implements LoadBalancer, OutcomeSink {
   public ServiceSnapshot snapshot() {
     Picker p = picker;
     return p == null ? null : p.snapshot;
+  }
+
+  @Override
+  public List<Endpoint> endpoints() {
+    return candidates;
   }
 
   @Override

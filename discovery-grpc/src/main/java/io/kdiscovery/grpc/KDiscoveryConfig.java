@@ -26,6 +26,9 @@ import java.util.stream.Collectors;
  *  "localZone": "eu-west-1a",              // prefer this zone's pods where the Service asks for it
  *  "localNode": "node-7",
  *  "slowStartWindow": "30s",               // ramp a new pod's share up over this window
+ *  "subsetSize": 10,                       // connect to 10 pods only (subsetting, for large fleets)
+ *  "subsetIndex": 7,                       //   this client's index, e.g. its StatefulSet ordinal;
+ *  "subsetSeed": "pod-name",               //   or, without one, a seed (random placement)
  *  "outlierDetection": {"enabled": true, "consecutiveFailures": 5, "baseEjectionTime": "30s",
  *                       "maxEjectionTime": "300s", "maxEjectionPercent": 50}}
  * }</pre>
@@ -38,7 +41,7 @@ final class KDiscoveryConfig {
   static final KDiscoveryConfig DEFAULT = parse(Map.of());
 
   private static final Set<String> FIELDS = Set.of("policy", "affinityMetadataKey", "affinityIdleTimeout",
-      "localZone", "localNode", "slowStartWindow", "outlierDetection");
+      "localZone", "localNode", "slowStartWindow", "outlierDetection", "subsetSize", "subsetIndex", "subsetSeed");
   private static final Set<String> OUTLIER_FIELDS = Set.of("enabled", "consecutiveFailures",
       "baseEjectionTime", "maxEjectionTime", "maxEjectionPercent");
 
@@ -50,6 +53,9 @@ final class KDiscoveryConfig {
   final String localNode;
   final Duration slowStartWindow;
   final OutlierDetection outlierDetection;
+  final int subsetSize; // 0: every usable pod
+  final Long subsetIndex;
+  final String subsetSeed;
 
   private KDiscoveryConfig(Map<String, ?> raw) {
     this.raw = Map.copyOf(raw);
@@ -61,6 +67,18 @@ final class KDiscoveryConfig {
     this.localNode = string(raw, "localNode", null);
     this.slowStartWindow = duration(raw, "slowStartWindow", Duration.ZERO);
     this.outlierDetection = outlierDetection(raw.get("outlierDetection"));
+    this.subsetSize = raw.containsKey("subsetSize") ? integer(raw, "subsetSize", "") : 0;
+    this.subsetIndex = raw.containsKey("subsetIndex") ? (long) integer(raw, "subsetIndex", "") : null;
+    this.subsetSeed = string(raw, "subsetSeed", null);
+    if (raw.containsKey("subsetSize") && (subsetSize < 1 || subsetSize > 100_000)) {
+      throw new IllegalArgumentException("subsetSize must be in 1..100000: " + subsetSize);
+    }
+    if (subsetSize == 0 && (subsetIndex != null || subsetSeed != null)) {
+      throw new IllegalArgumentException("subsetIndex and subsetSeed need subsetSize");
+    }
+    if (subsetIndex != null && subsetSeed != null) {
+      throw new IllegalArgumentException("set either subsetIndex or subsetSeed, not both");
+    }
     if (affinityIdleTimeout.isZero()) {
       throw new IllegalArgumentException("affinityIdleTimeout must be positive");
     }
@@ -86,6 +104,14 @@ final class KDiscoveryConfig {
         .localNode(localNode);
     if (affinityMetadataKey != null && !policy.isConsistentHashing()) {
       builder.affinity(Affinity.sticky(affinityIdleTimeout));
+    }
+    if (subsetSize > 0) {
+      builder.subset(subsetSize);
+      if (subsetIndex != null) {
+        builder.subsetIndex(subsetIndex);
+      } else if (subsetSeed != null) {
+        builder.subsetSeed(subsetSeed);
+      }
     }
     return builder.build();
   }
@@ -131,7 +157,7 @@ final class KDiscoveryConfig {
       builder.enabled(b);
     }
     if (fields.containsKey("consecutiveFailures")) {
-      builder.consecutiveFailures(integer(fields, "consecutiveFailures"));
+      builder.consecutiveFailures(integer(fields, "consecutiveFailures", "outlierDetection."));
     }
     if (fields.containsKey("baseEjectionTime")) {
       builder.baseEjectionTime(duration(fields, "baseEjectionTime", null));
@@ -140,7 +166,7 @@ final class KDiscoveryConfig {
       builder.maxEjectionTime(duration(fields, "maxEjectionTime", null));
     }
     if (fields.containsKey("maxEjectionPercent")) {
-      builder.maxEjectedShare(integer(fields, "maxEjectionPercent") / 100.0);
+      builder.maxEjectedShare(integer(fields, "maxEjectionPercent", "outlierDetection.") / 100.0);
     }
     return builder.build();
   }
@@ -165,10 +191,11 @@ final class KDiscoveryConfig {
     return s;
   }
 
-  private static int integer(Map<String, ?> raw, String field) {
+  private static int integer(Map<String, ?> raw, String field, String prefix) {
     Object value = raw.get(field);
-    if (!(value instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())) {
-      throw new IllegalArgumentException("outlierDetection." + field + " must be a whole number");
+    if (!(value instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())
+        || n.doubleValue() < 0 || n.doubleValue() > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException(prefix + field + " must be a whole number, at least 0");
     }
     return n.intValue();
   }

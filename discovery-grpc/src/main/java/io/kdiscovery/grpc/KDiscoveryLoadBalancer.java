@@ -9,14 +9,17 @@ import io.grpc.Status;
 import io.kdiscovery.model.Endpoint;
 import io.kdiscovery.model.ServiceSnapshot;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@code kdiscovery} policy: one subchannel per usable pod, and picks made by discovery-core's
+ * The {@code kdiscovery} policy: one subchannel per usable pod (per pod of this client's subset, with
+ * {@code subsetSize}), and picks made by discovery-core's
  * balancer from the Service's snapshot, which the {@code kubernetes} resolver hands over with the
  * addresses.
  *
@@ -69,10 +72,15 @@ final class KDiscoveryLoadBalancer extends LoadBalancer {
     }
     balancer.update(snapshot);
 
+    // Subchannels only for the pods the balancer picks among: with subsetting, this client's subset.
+    Set<String> used = new HashSet<>();
+    for (Endpoint endpoint : balancer.endpoints()) {
+      used.add(endpoint.hostPort());
+    }
     Map<String, EquivalentAddressGroup> wanted = new HashMap<>();
     for (EquivalentAddressGroup group : resolved.getAddresses()) {
       Endpoint endpoint = group.getAttributes().get(KubernetesNameResolver.ENDPOINT);
-      if (endpoint != null) {
+      if (endpoint != null && used.contains(endpoint.hostPort())) {
         wanted.put(endpoint.hostPort(), group);
       }
     }

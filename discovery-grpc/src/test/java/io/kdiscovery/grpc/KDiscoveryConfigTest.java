@@ -49,6 +49,21 @@ class KDiscoveryConfigTest {
   }
 
   @Test
+  void subsettingIsReadAndReachesTheBalancer() {
+    KDiscoveryConfig config = KDiscoveryConfig.parse(Map.of("subsetSize", 3.0, "subsetIndex", 7.0));
+
+    assertThat(config.subsetSize).isEqualTo(3);
+    assertThat(config.subsetIndex).isEqualTo(7L);
+    var balancer = config.newBalancer(io.kdiscovery.model.ServiceKey.of("default", "hostnames", 80));
+    balancer.update(new io.kdiscovery.model.ServiceSnapshot(io.kdiscovery.model.ServiceKey.of("default", "hostnames", 80),
+        1, java.time.Instant.EPOCH, true, io.kdiscovery.model.ServiceInfo.UNKNOWN,
+        java.util.stream.IntStream.rangeClosed(1, 10).mapToObj(i -> io.kdiscovery.model.Endpoint.of("10.0.0." + i, 80))
+            .toList()));
+    assertThat(balancer.endpoints()).hasSize(3);
+    assertThat(KDiscoveryConfig.parse(Map.of("subsetSize", 3.0, "subsetSeed", "pod-a")).subsetSeed).isEqualTo("pod-a");
+  }
+
+  @Test
   void configsParsedFromEqualJsonAreEqualSoTheBalancerIsKept() {
     assertThat(KDiscoveryConfig.parse(Map.of("policy", "random")))
         .isEqualTo(KDiscoveryConfig.parse(Map.of("policy", "random")))
@@ -68,6 +83,12 @@ class KDiscoveryConfigTest {
         .contains("consecutiveFailures must be at least 1");
     assertThat(error(Map.of("outlierDetection", Map.of("maxEjectionPercent", 12.5))))
         .contains("outlierDetection.maxEjectionPercent must be a whole number");
+    assertThat(error(Map.of("subsetSize", 0.0))).contains("subsetSize must be in 1..100000: 0");
+    assertThat(error(Map.of("subsetSize", 2.5))).contains("subsetSize must be a whole number");
+    assertThat(error(Map.of("subsetIndex", 1.0))).contains("subsetIndex and subsetSeed need subsetSize");
+    assertThat(error(Map.of("subsetSize", 2.0, "subsetIndex", -1.0))).contains("subsetIndex must be a whole number, at least 0");
+    assertThat(error(Map.of("subsetSize", 2.0, "subsetIndex", 1.0, "subsetSeed", "a")))
+        .contains("set either subsetIndex or subsetSeed, not both");
   }
 
   @Test

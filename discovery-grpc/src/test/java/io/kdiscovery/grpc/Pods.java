@@ -1,8 +1,10 @@
 package io.kdiscovery.grpc;
 
+import io.grpc.Attributes;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
+import io.grpc.ServerTransportFilter;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCalls;
@@ -19,6 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Real gRPC Netty servers standing in for pods: each on its own loopback address (127.0.0.11, .12,
@@ -31,6 +34,7 @@ final class Pods implements AutoCloseable {
   private final Map<String, Server> servers = new ConcurrentHashMap<>();
   private final Map<String, Status> failures = new ConcurrentHashMap<>();
   private final Map<String, Duration> delays = new ConcurrentHashMap<>();
+  private final Map<String, AtomicInteger> connections = new ConcurrentHashMap<>();
   private final ScheduledExecutorService slowAnswers = Executors.newSingleThreadScheduledExecutor(runnable -> {
     Thread thread = new Thread(runnable, "slow-pod-answers");
     thread.setDaemon(true);
@@ -70,12 +74,35 @@ final class Pods implements AutoCloseable {
     try {
       Server server = NettyServerBuilder.forAddress(new InetSocketAddress(ip, port), InsecureServerCredentials.create())
           .addService(service)
+          .addTransportFilter(countingConnectionsOf(name))
           .build()
           .start();
       servers.put(name, server);
     } catch (IOException e) {
       throw new UncheckedIOException("pod " + name + " cannot listen on " + ip + ":" + port, e);
     }
+  }
+
+  /** How many client connections the pod holds open now. */
+  int connections(String name) {
+    AtomicInteger open = connections.get(name);
+    return open == null ? 0 : open.get();
+  }
+
+  private ServerTransportFilter countingConnectionsOf(String name) {
+    AtomicInteger open = connections.computeIfAbsent(name, n -> new AtomicInteger());
+    return new ServerTransportFilter() {
+      @Override
+      public Attributes transportReady(Attributes attributes) {
+        open.incrementAndGet();
+        return attributes;
+      }
+
+      @Override
+      public void transportTerminated(Attributes attributes) {
+        open.decrementAndGet();
+      }
+    };
   }
 
   /** From now on the pod answers every call with {@code failure} (a broken pod that still accepts calls). */

@@ -81,7 +81,7 @@ public final class HeapPartsHarness {
     }
   }
 
-  private static Map<String, SliceRecord> records() {
+  static Map<String, SliceRecord> records() {
     SliceRecord.Interner interner = new SliceRecord.Interner();
     Map<String, SliceRecord> records = new HashMap<>();
     for (int s = 0; s < ENDPOINTS / PER_SLICE; s++) {
@@ -96,7 +96,7 @@ public final class HeapPartsHarness {
   }
 
   /** Slice {@code index}, as the client would hold it: parsed from JSON, every string its own. */
-  private static EndpointSlice parsed(int index) {
+  static EndpointSlice parsed(int index) {
     List<io.fabric8.kubernetes.api.model.discovery.v1.Endpoint> endpoints = new ArrayList<>();
     for (int i = index * PER_SLICE; i < (index + 1) * PER_SLICE; i++) {
       String ip = "10." + (i >> 16 & 255) + "." + (i >> 8 & 255) + "." + (i & 255);

@@ -17,7 +17,7 @@ import java.util.function.Function;
 /**
  * The Services that host names in calls have opened (a table handle or a balancer each), bounded in
  * number and released after an idle time, plus a short memory of names that are no Service: what
- * callers send can create only bounded, expiring state.
+ * callers send can create only bounded, expiring state. Thread-safe.
  *
  * <p>Concurrency design. Open Services live in a Caffeine cache (expire after access, maximum size,
  * on the KDiscovery's ticker and scheduler; maintenance and the removal listener run on the thread

@@ -27,7 +27,8 @@ import javax.net.ssl.SSLContext;
  * same free port, as the pods of a Deployment share their containerPort. Each answers with its name
  * and remembers the Host header, the X-User header and (for HTTPS) the SNI name of every request, and
  * the Cookie and Authorization headers. {@code /set-cookie} sets a cookie {@code session=<pod>};
- * {@code /redirect} answers 302 to the root of the URL it was called by (its scheme and Host header).
+ * {@code /redirect} answers 302 to the root of the URL it was called by (its scheme and Host header);
+ * {@code /cacheable} may be cached for ten minutes.
  */
 final class HttpPods implements AutoCloseable {
 
@@ -131,6 +132,9 @@ final class HttpPods implements AutoCloseable {
         pod.sniAndHost.add(sniName + " " + hostHeader);
       }
       exchange.getRequestBody().readAllBytes();
+      if (path.equals("/cacheable")) {
+        exchange.getResponseHeaders().add("Cache-Control", "max-age=600");
+      }
       if (path.equals("/set-cookie")) {
         exchange.getResponseHeaders().add("Set-Cookie", "session=" + pod.name + "; Path=/");
       }

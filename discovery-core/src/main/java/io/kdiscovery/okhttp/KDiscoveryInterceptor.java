@@ -123,16 +123,17 @@ public final class KDiscoveryInterceptor implements Interceptor, AutoCloseable {
 
   @Override
   public Response intercept(Chain chain) throws IOException {
-    Request request = chain.request();
+    Request original = chain.request();
+    Request request = original;
     HttpUrl url = request.url();
     ClusterNames.ServiceName name = closed ? null : names.parse(url.host());
     if (name == null) {
-      return chain.proceed(request);
+      return chain.proceed(original);
     }
     Exception absent = services.whyAbsent(name.namespace(), name.name());
     if (absent != null) {
       if (name.shortForm()) {
-        return chain.proceed(request); // "web" is not a Service here: an ordinary host name
+        return chain.proceed(original); // "web" is not a Service here: an ordinary host name
       }
       throw new IOException(url.host() + ": " + absent.getMessage(), absent);
     }
@@ -145,7 +146,7 @@ public final class KDiscoveryInterceptor implements Interceptor, AutoCloseable {
     ServiceKey key = ServiceKey.of(name.namespace(), name.name(), url.port());
     ServiceLeases.Lease<BalancedService> lease = services.acquire(key);
     if (lease == null) {
-      return chain.proceed(request); // closed meanwhile
+      return chain.proceed(original); // closed meanwhile
     }
     try (lease) {
       BalancedService service = lease.resource();
@@ -156,13 +157,13 @@ public final class KDiscoveryInterceptor implements Interceptor, AutoCloseable {
         snapshot = service.balancer().snapshot();
       } catch (SnapshotTimeoutException e) {
         if (name.shortForm()) {
-          return chain.proceed(request);
+          return chain.proceed(original);
         }
         throw new IOException(url.host() + ": the table of " + key + " was not ready within " + initialWait, e);
       }
       if (snapshot != null && !snapshot.serviceFound() && name.shortForm()) {
         services.markAbsent(key, new UnknownHostException(url.host() + " is no Service"));
-        return chain.proceed(request); // "web" is not a Service here: an ordinary host name
+        return chain.proceed(original); // "web" is not a Service here: an ordinary host name
       }
       return send(chain, request, url, key, attempts(service, request));
     }

@@ -11,6 +11,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -175,43 +177,44 @@ final class ServiceLeases<R> implements AutoCloseable {
 
   private record NameKey(String namespace, String name) {}
 
-  /** An open Service and how many hold it: the cache's mapping (while mapped) and each lease. */
+  /**
+   * An open Service and how many hold it: the cache's mapping (while mapped) and each lease. Lock-free:
+   * a count that reached zero never rises again, so a closed Service is never handed out.
+   */
   private static final class Held<R> {
     final R resource;
     private final Consumer<R> closer;
-    private int references = 1; // the cache's; guarded by this
-    private boolean mapped = true; // guarded by this
+    private final AtomicInteger references = new AtomicInteger(1); // the cache's
+    private final AtomicBoolean mapped = new AtomicBoolean(true);
 
     Held(R resource, Consumer<R> closer) {
       this.resource = resource;
       this.closer = closer;
     }
 
-    synchronized boolean retain() {
-      if (!mapped) {
+    /** Takes a reference, unless the cache has let go of this value (then ask the cache again). */
+    boolean retain() {
+      if (!mapped.get()) {
         return false;
       }
-      references++;
-      return true;
+      for (int count = references.get(); count > 0; count = references.get()) {
+        if (references.compareAndSet(count, count + 1)) {
+          return true;
+        }
+      }
+      return false;
     }
 
     void dropCacheReference() {
-      synchronized (this) {
-        if (!mapped) {
-          return;
-        }
-        mapped = false;
+      if (mapped.compareAndSet(true, false)) {
+        release();
       }
-      release();
     }
 
     void release() {
-      synchronized (this) {
-        if (--references > 0) {
-          return;
-        }
+      if (references.decrementAndGet() == 0) {
+        closer.accept(resource);
       }
-      closer.accept(resource);
     }
   }
 

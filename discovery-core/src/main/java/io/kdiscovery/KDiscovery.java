@@ -39,9 +39,13 @@ public final class KDiscovery implements AutoCloseable {
   private final String configuredNamespace;
   private final KubernetesClient client;
   private final WatchScope watchScope;
+  private final Ticker ticker;
+  private final Scheduler scheduler;
 
   private KDiscovery(Builder builder) {
     this.watchScope = builder.watchScope;
+    this.ticker = builder.ticker;
+    this.scheduler = builder.scheduler;
     this.source = builder.source != null ? builder.source : source(builder);
     this.configuredNamespace = builder.namespace;
     this.client = builder.client;
@@ -166,6 +170,19 @@ public final class KDiscovery implements AutoCloseable {
   /** The name of the source in use: {@code kubernetes}, {@code dns}, or {@code auto} until decided. */
   public String sourceName() {
     return source.name();
+  }
+
+  /**
+   * The ticker this instance measures elapsed time with, for integrations that keep time-bound state
+   * of their own (the OkHttp hooks' idle Services) on the same, injectable time.
+   */
+  public Ticker ticker() {
+    return ticker;
+  }
+
+  /** The scheduler this instance runs its timers on; see {@link #ticker()}. */
+  public Scheduler scheduler() {
+    return scheduler;
   }
 
   /** The table behind this instance, for diagnostics. */

@@ -12,10 +12,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import okhttp3.Dns;
 
 /**
@@ -26,8 +24,11 @@ import okhttp3.Dns;
  * name goes to the fallback, {@link Dns#SYSTEM} by default.
  *
  * <p>Thread-safe; {@link #lookup} blocks only on a Service's first use, for at most
- * {@link Builder#initialWait} while its table fills. Each Service resolved keeps its table open (one
- * shared watch per Service) until {@link #close()}.
+ * {@link Builder#initialWait} while its table fills. A host name is outside input, so what it opens is
+ * bounded: each Service resolved keeps its table open (one shared watch per Service) until it has not
+ * been resolved for {@link Builder#serviceIdleTimeout} (5 minutes by default), and at most
+ * {@link Builder#maxServices} at once (1000 by default); a name that is no Service is remembered as such
+ * for {@link Builder#notAServiceTtl} (30 s by default) and keeps no table entry or watch.
  *
  * <pre>{@code
  * OkHttpClient client = new OkHttpClient.Builder().dns(KDiscoveryDns.create(discovery)).build();
@@ -39,19 +40,28 @@ import okhttp3.Dns;
  * {@link Builder#servicePort} (80 by default; its pods are those of every port in most Services).
  * Unready pods are never returned; serving-and-terminating ones only while no pod is ready
  * ({@link ServiceSnapshot#usableEndpoints()}).
+ *
+ * <p><b>{@code KDiscoveryDns} or {@link KDiscoveryInterceptor} for TLS?</b> Prefer the interceptor. With
+ * either, the URL keeps the Service's name, so OkHttp sends it as SNI and checks the pod's certificate
+ * and the client's pins against it on every connection, and its pool never lends one Service's
+ * connection to another Service's call. But this resolver is asked once per new connection, and a pooled
+ * connection keeps its pod: no pick per call, no outcome to passive health, no port mapping; and OkHttp
+ * matches pins on the exact host, so a pin set for {@code name} does not cover a call to {@code name.}
+ * (with a trailing dot), which the interceptor canonicalises.
  */
 public final class KDiscoveryDns implements Dns, AutoCloseable {
 
-  private final KDiscovery discovery;
   private final Dns fallback;
   private final ClusterNames names;
   private final String servicePort;
   private final Duration initialWait;
-  private final Map<ServiceKey, ServiceHandle> handles = new ConcurrentHashMap<>();
+  private final ServiceLeases<ServiceHandle> handles;
   private volatile boolean closed;
 
   private KDiscoveryDns(Builder b) {
-    this.discovery = b.discovery;
+    KDiscovery discovery = b.discovery;
+    this.handles = new ServiceLeases<>(b.options, discovery.ticker(), discovery.scheduler(), discovery::open,
+        ServiceHandle::close);
     this.fallback = b.fallback;
     this.names = b.options.names(discovery.defaultNamespace());
     this.servicePort = b.servicePort;
@@ -80,10 +90,20 @@ public final class KDiscoveryDns implements Dns, AutoCloseable {
     if (name == null || closed) {
       return fallback.lookup(hostname);
     }
+    Exception absent = handles.whyAbsent(name.namespace(), name.name());
+    if (absent != null) {
+      if (name.shortForm()) {
+        return fallback.lookup(hostname);
+      }
+      throw unknown(hostname + ": " + absent.getMessage(), null);
+    }
     ServiceKey key = ServiceKey.of(name.namespace(), name.name(), servicePort);
     ServiceSnapshot snapshot;
-    try {
-      ServiceHandle handle = handles.computeIfAbsent(key, discovery::open);
+    try (ServiceLeases.Lease<ServiceHandle> lease = handles.acquire(key)) {
+      if (lease == null) {
+        return fallback.lookup(hostname); // closed meanwhile
+      }
+      ServiceHandle handle = lease.resource();
       // awaitSnapshot waits for (and returns) the first snapshot; the answer is the latest one.
       snapshot = handle.snapshot().orElseGet(() -> handle.awaitSnapshot(initialWait));
     } catch (SnapshotTimeoutException e) {
@@ -93,10 +113,12 @@ public final class KDiscoveryDns implements Dns, AutoCloseable {
       throw unknown(hostname + ": the table of Service " + key + " was not ready within " + initialWait, e);
     }
     if (!snapshot.serviceFound()) {
+      String why = "no Service " + name.namespace() + "/" + name.name() + " in the cluster";
+      handles.markAbsent(key, new UnknownHostException(why));
       if (name.shortForm()) {
         return fallback.lookup(hostname);
       }
-      throw unknown(hostname + ": no Service " + name.namespace() + "/" + name.name() + " in the cluster", null);
+      throw unknown(hostname + ": " + why, null);
     }
     Set<String> addresses = new LinkedHashSet<>();
     for (Endpoint e : snapshot.usableEndpoints()) {
@@ -119,8 +141,12 @@ public final class KDiscoveryDns implements Dns, AutoCloseable {
   @Override
   public void close() {
     closed = true;
-    handles.values().forEach(ServiceHandle::close);
-    handles.clear();
+    handles.close();
+  }
+
+  /** The bounded set of open Service tables; for tests. */
+  ServiceLeases<ServiceHandle> handles() {
+    return handles;
   }
 
   private static UnknownHostException unknown(String message, Throwable cause) {
@@ -163,6 +189,27 @@ public final class KDiscoveryDns implements Dns, AutoCloseable {
 
     public Builder servicePort(int port) {
       return servicePort(Integer.toString(port));
+    }
+
+    /** How long a Service stays open without lookups before its table is released (default 5 min). */
+    public Builder serviceIdleTimeout(Duration timeout) {
+      options.serviceIdleTimeout(timeout);
+      return this;
+    }
+
+    /** How many Services may be open at once (default 1000); past it, the least used are released. */
+    public Builder maxServices(int max) {
+      options.maxServices(max);
+      return this;
+    }
+
+    /**
+     * How long a name found to be no Service is remembered (default 30 s): meanwhile its lookups fail at
+     * once (a short name goes to the fallback) and open nothing; zero remembers nothing.
+     */
+    public Builder notAServiceTtl(Duration ttl) {
+      options.notAServiceTtl(ttl);
+      return this;
     }
 
     /** How long a Service's first lookup waits for its table (default 5 s). */

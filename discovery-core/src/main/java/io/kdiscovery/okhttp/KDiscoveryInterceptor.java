@@ -14,12 +14,13 @@ import io.kdiscovery.table.SnapshotTimeoutException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.NoRouteToHostException;
+import java.net.Proxy;
+import java.net.UnknownHostException;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.HostnameVerifier;
 import javax.net.ssl.SSLSocketFactory;
 import okhttp3.HttpUrl;
@@ -38,20 +39,52 @@ import okhttp3.Response;
  *   <li>Every pick is completed with the call's outcome, which feeds passive health: a response is a
  *       success (a 5xx a failure) with its latency; an I/O error a failure; a refused or unreachable
  *       connection a connect failure, which ejects the pod at once with the default outlier detection.
+ *       A response served from the client's cache asked no pod and is no outcome.
  *   <li>An idempotent call (GET, HEAD, PUT, DELETE, OPTIONS, TRACE) that fails with an I/O error is
  *       retried on another pod, up to {@link Builder#maxAttempts} attempts in all; others are not.
- *   <li>The {@code Host} header stays the URL's authority (the Service's name). For {@code https},
- *       install {@link #sslSocketFactory} and {@link #hostnameVerifier} on the client, so the TLS
- *       handshake sends the Service's name as SNI and the certificate is checked against it, not
- *       against the pod's IP.
+ *   <li>The call stays a call to the Service's URL: OkHttp sees the Service's host name and port, so
+ *       {@code Host} (unless the caller set one), cookies, the cache and redirects are those of that
+ *       URL, and for {@code https} OkHttp itself sends the Service's name as SNI and checks the pod's
+ *       certificate against it with the client's own {@code HostnameVerifier} and
+ *       {@code CertificatePinner}, on every connection. No TLS setting of the interceptor is needed.
  *   <li>{@link Builder#affinityHeader} makes the value of a request header the affinity and hash key,
  *       so that with sticky affinity or a consistent-hash policy a user stays on one pod.
  *   <li>With no pod to send to, the call fails with an {@link IOException} whose cause is the
  *       {@link NoEndpointException} saying why.
  * </ul>
  *
- * <p>Thread-safe: one instance serves every call of a client. Each Service called gets a balancer (one
- * shared watch per Service), kept until {@link #close()}.
+ * <p>How: the URL is left alone, and the pod is chosen underneath it. For each attempt the interceptor
+ * proceeds with a chain whose {@code Dns} answers the Service's host name with the picked pod's address
+ * (a {@link PodDns}; other names, such as a redirect elsewhere, go to the client's Dns), with no proxy
+ * (the point is to reach the pod itself), and, when the pod's port differs from the Service's, with
+ * sockets that connect to the pod's port ({@link PodPortSocketFactory}). OkHttp's connection pool keys
+ * connections by address, Dns included, so a connection is reused only for the same host name and pod:
+ * a connection checked for Service {@code a} never carries a call for Service {@code b}, even on a pod
+ * both select, and each new connection is checked for its own host name, pins included. This keeps
+ * every OkHttp behaviour (TLS, pins, redirects, cookies, cache, authentication) as OkHttp defines it
+ * for the URL, instead of re-creating it around a rewritten pod-IP URL (the old way, which needed a
+ * TLS factory and verifier of its own and still let a pooled connection carry another Service's call);
+ * it needs only the per-call {@code Chain.with…} settings of OkHttp 5.
+ *
+ * <p><b>{@code KDiscoveryInterceptor} or {@link KDiscoveryDns} for TLS?</b> Prefer the interceptor.
+ * Both leave the URL's host as the Service's name, so OkHttp checks SNI, the certificate and pins
+ * against that name either way; the interceptor adds a pick per call (the Dns answer is used per new
+ * connection, and a pooled connection keeps its pod), maps the Service's port to the pods' port (with the
+ * Dns the URL must carry the pods' port), drops a trailing dot from the Service's name so that pins
+ * set for the name apply to {@code https://name./} too (OkHttp matches pins on the exact host), and
+ * reports outcomes to passive health.
+ *
+ * <p>A host name in a call is outside input, so the state it creates is bounded: each Service port called
+ * gets a balancer (on one shared watch per Service), released after {@link Builder#serviceIdleTimeout}
+ * without calls (5 minutes by default) and when more than {@link Builder#maxServices} are open (1000 by
+ * default); a name that is no Service is remembered as such for {@link Builder#notAServiceTtl} (30 s by
+ * default) and holds no balancer, table entry or watch. A Service released while a call still uses it
+ * closes when that call is done.
+ *
+ * <p>The client's own {@code SocketFactory} and proxy settings are not used for calls to Services whose
+ * port differs from the pods' (sockets) and for any call to a Service (proxy): the call goes to the pod.
+ *
+ * <p>Thread-safe: one instance serves every call of a client; {@link #close()} releases every Service.
  *
  * <pre>{@code
  * KDiscoveryInterceptor pods = KDiscoveryInterceptor.builder(discovery)
@@ -63,24 +96,25 @@ public final class KDiscoveryInterceptor implements Interceptor, AutoCloseable {
 
   private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE");
 
-  private final KDiscovery discovery;
-  private final LoadBalancer.Builder balancer;
   private final ClusterNames names;
   private final String affinityHeader;
   private final int maxAttempts;
   private final Duration initialWait;
-  private final Map<ServiceKey, BalancedService> services = new ConcurrentHashMap<>();
-  /** Pod address ({@code ip:port}) → the Service host name its last call was for: the TLS name to use. */
-  private final Map<String, String> tlsNames = new ConcurrentHashMap<>();
+  private final ServiceLeases<BalancedService> services;
   private volatile boolean closed;
 
   private KDiscoveryInterceptor(Builder b) {
-    this.discovery = b.discovery;
-    this.balancer = b.balancer;
+    KDiscovery discovery = b.discovery;
+    LoadBalancer.Builder balancer = b.balancer;
     this.names = b.options.names(discovery.defaultNamespace());
     this.affinityHeader = b.affinityHeader;
     this.maxAttempts = b.maxAttempts;
     this.initialWait = b.options.initialWait();
+    this.services = new ServiceLeases<>(b.options, discovery.ticker(), discovery.scheduler(), key -> {
+      synchronized (balancer) { // the builder is shared: build one balancer at a time
+        return discovery.balance(key, balancer);
+      }
+    }, BalancedService::close);
   }
 
   public static Builder builder(KDiscovery discovery) {
@@ -89,29 +123,50 @@ public final class KDiscoveryInterceptor implements Interceptor, AutoCloseable {
 
   @Override
   public Response intercept(Chain chain) throws IOException {
-    Request request = chain.request();
+    Request original = chain.request();
+    Request request = original;
     HttpUrl url = request.url();
     ClusterNames.ServiceName name = closed ? null : names.parse(url.host());
     if (name == null) {
-      return chain.proceed(request);
+      return chain.proceed(original);
+    }
+    Exception absent = services.whyAbsent(name.namespace(), name.name());
+    if (absent != null) {
+      if (name.shortForm()) {
+        return chain.proceed(original); // "web" is not a Service here: an ordinary host name
+      }
+      throw new IOException(url.host() + ": " + absent.getMessage(), absent);
+    }
+    if (url.host().endsWith(".")) {
+      // The absolute name and the name are one Service: OkHttp matches pins, cookies and connections on
+      // the exact host, so the call goes on with the name a pin or a cookie is set for.
+      url = url.newBuilder().host(withoutTrailingDots(url.host())).build();
+      request = request.newBuilder().url(url).build();
     }
     ServiceKey key = ServiceKey.of(name.namespace(), name.name(), url.port());
-    BalancedService service = service(key);
-    ServiceSnapshot snapshot;
-    try {
-      // awaitSnapshot waits for (and returns) the first snapshot; what counts is the latest one.
-      service.awaitSnapshot(initialWait);
-      snapshot = service.balancer().snapshot();
-    } catch (SnapshotTimeoutException e) {
-      if (name.shortForm()) {
-        return chain.proceed(request);
+    ServiceLeases.Lease<BalancedService> lease = services.acquire(key);
+    if (lease == null) {
+      return chain.proceed(original); // closed meanwhile
+    }
+    try (lease) {
+      BalancedService service = lease.resource();
+      ServiceSnapshot snapshot;
+      try {
+        // awaitSnapshot waits for (and returns) the first snapshot; what counts is the latest one.
+        service.awaitSnapshot(initialWait);
+        snapshot = service.balancer().snapshot();
+      } catch (SnapshotTimeoutException e) {
+        if (name.shortForm()) {
+          return chain.proceed(original);
+        }
+        throw new IOException(url.host() + ": the table of " + key + " was not ready within " + initialWait, e);
       }
-      throw new IOException(url.host() + ": the table of " + key + " was not ready within " + initialWait, e);
+      if (snapshot != null && !snapshot.serviceFound() && name.shortForm()) {
+        services.markAbsent(key, new UnknownHostException(url.host() + " is no Service"));
+        return chain.proceed(original); // "web" is not a Service here: an ordinary host name
+      }
+      return send(chain, request, url, key, attempts(service, request));
     }
-    if (snapshot != null && !snapshot.serviceFound() && name.shortForm()) {
-      return chain.proceed(request); // "web" is not a Service here: an ordinary host name
-    }
-    return send(chain, request, url, attempts(service, request));
   }
 
   private RequestAttempts attempts(BalancedService service, Request request) {
@@ -121,7 +176,8 @@ public final class KDiscoveryInterceptor implements Interceptor, AutoCloseable {
     return RequestAttempts.start(service.balancer(), context);
   }
 
-  private Response send(Chain chain, Request request, HttpUrl url, RequestAttempts attempts) throws IOException {
+  private Response send(Chain chain, Request request, HttpUrl url, ServiceKey key, RequestAttempts attempts)
+      throws IOException {
     boolean retryable = IDEMPOTENT.contains(request.method());
     IOException failure = null;
     for (int attempt = 1; attempt <= maxAttempts; attempt++) {
@@ -129,6 +185,9 @@ public final class KDiscoveryInterceptor implements Interceptor, AutoCloseable {
       try {
         pick = attempts.next();
       } catch (NoEndpointException e) {
+        if (e.reason() == NoEndpointException.Reason.SERVICE_NOT_FOUND) {
+          services.markAbsent(key, e);
+        }
         IOException none = new IOException(url.host() + ": " + e.getMessage(), e);
         if (failure != null) {
           none.addSuppressed(failure);
@@ -136,17 +195,13 @@ public final class KDiscoveryInterceptor implements Interceptor, AutoCloseable {
         throw none;
       }
       Endpoint pod = pick.endpoint();
-      tlsNames.put(pod.address() + ":" + pod.port(), url.host());
-      Request toPod = request.newBuilder()
-          .url(url.newBuilder().host(pod.address()).port(pod.port()).build())
-          .header("Host", hostHeader(url))
-          .tag(Endpoint.class, pod)
-          .build();
       long start = System.nanoTime();
       try {
-        Response response = chain.proceed(toPod);
+        Response response = toPod(chain, url, pod).proceed(request.newBuilder().tag(Endpoint.class, pod).build());
         long latency = System.nanoTime() - start;
-        if (response.code() >= 500) {
+        if (response.networkResponse() == null) {
+          pick.cancel(); // served from the client's cache: no pod was asked
+        } else if (response.code() >= 500) {
           pick.failure(latency);
         } else {
           pick.success(latency);
@@ -177,6 +232,17 @@ public final class KDiscoveryInterceptor implements Interceptor, AutoCloseable {
     throw failure;
   }
 
+  /** The chain of one attempt: the Service's host name resolves to the pod, and its port maps to the pod's. */
+  private static Chain toPod(Chain chain, HttpUrl url, Endpoint pod) throws UnknownHostException {
+    InetAddress address = InetAddress.getByName(pod.address()); // an IP literal: parsed, no lookup
+    Chain toPod = chain.withDns(new PodDns(url.host(), address, pod.port(), chain.getDns()))
+        .withProxy(Proxy.NO_PROXY);
+    if (pod.port() != url.port()) {
+      toPod = toPod.withSocketFactory(new PodPortSocketFactory(address, url.port(), pod.port()));
+    }
+    return toPod;
+  }
+
   private static IOException chain(IOException earlier, IOException latest) {
     if (earlier != null) {
       latest.addSuppressed(earlier);
@@ -184,53 +250,52 @@ public final class KDiscoveryInterceptor implements Interceptor, AutoCloseable {
     return latest;
   }
 
-  private static String hostHeader(HttpUrl url) {
-    return url.port() == HttpUrl.defaultPort(url.scheme()) ? url.host() : url.host() + ":" + url.port();
-  }
-
-  private BalancedService service(ServiceKey key) {
-    BalancedService existing = services.get(key);
-    if (existing != null) {
-      return existing;
+  private static String withoutTrailingDots(String host) {
+    String h = host;
+    while (h.endsWith(".")) {
+      h = h.substring(0, h.length() - 1);
     }
-    synchronized (balancer) { // the builder is shared: build one balancer at a time
-      return services.computeIfAbsent(key, k -> discovery.balance(k, balancer));
-    }
+    return h;
   }
 
   /**
-   * Wraps the client's TLS socket factory so that a connection to a pod sends the Service's name
-   * (the call's URL host) as SNI. Install it with {@code sslSocketFactory(factory, trustManager)}.
+   * Returns {@code delegate}: no longer needed. The interceptor leaves the Service's name in the URL,
+   * so OkHttp sends it as SNI on its own; install your SSL socket factory on the client directly.
+   *
+   * @deprecated install {@code delegate} itself with {@code sslSocketFactory(factory, trustManager)}
    */
+  @Deprecated(since = "0.1.0")
   public SSLSocketFactory sslSocketFactory(SSLSocketFactory delegate) {
-    return new ServiceNameSslSocketFactory(Objects.requireNonNull(delegate, "delegate"),
-        (host, port) -> tlsNames.get(host + ":" + port));
+    return Objects.requireNonNull(delegate, "delegate");
   }
 
   /**
-   * Checks a pod's certificate against the Service's name instead of the pod's IP; {@code delegate}
-   * checks a name, usually OkHttp's own: {@code hostnameVerifier(new OkHttpClient().hostnameVerifier())}.
+   * Returns {@code delegate}: no longer needed. OkHttp checks the pod's certificate against the
+   * Service's name in the URL with the client's own verifier (and pins), on every connection.
+   *
+   * @deprecated keep the client's hostname verifier (OkHttp's by default)
    */
+  @Deprecated(since = "0.1.0")
   public HostnameVerifier hostnameVerifier(HostnameVerifier delegate) {
-    Objects.requireNonNull(delegate, "delegate");
-    return (host, session) -> {
-      String serviceName = tlsNames.get(host + ":" + session.getPeerPort());
-      return delegate.verify(serviceName != null ? serviceName : host, session);
-    };
+    return Objects.requireNonNull(delegate, "delegate");
   }
 
-  /** The balancer of a Service port this interceptor called, or null: for tests of its outcomes. */
+  /** The balancer of a Service port this interceptor holds open, or null: for tests of its outcomes. */
   LoadBalancer balancer(ServiceKey key) {
-    BalancedService service = services.get(key);
+    BalancedService service = services.peek(key);
     return service == null ? null : service.balancer();
+  }
+
+  /** The bounded set of open Services; for tests. */
+  ServiceLeases<BalancedService> services() {
+    return services;
   }
 
   /** Releases every Service this interceptor balanced; later calls pass through untouched. */
   @Override
   public void close() {
     closed = true;
-    services.values().forEach(BalancedService::close);
-    services.clear();
+    services.close();
   }
 
   /** Configures a {@link KDiscoveryInterceptor}; each setter checks its argument at once. Not thread-safe. */
@@ -273,6 +338,31 @@ public final class KDiscoveryInterceptor implements Interceptor, AutoCloseable {
     /** The cluster's DNS domain (default {@code cluster.local}). */
     public Builder clusterDomain(String domain) {
       options.clusterDomain(domain);
+      return this;
+    }
+
+    /** How long a Service port stays open without calls before its balancer is released (default 5 min). */
+    public Builder serviceIdleTimeout(Duration timeout) {
+      options.serviceIdleTimeout(timeout);
+      return this;
+    }
+
+    /**
+     * How many Service ports may be open at once (default 1000); past it, the least used are released
+     * (Caffeine's size eviction), so that host names in calls cannot grow the state without bound.
+     */
+    public Builder maxServices(int max) {
+      options.maxServices(max);
+      return this;
+    }
+
+    /**
+     * How long a name found to be no Service is remembered (default 30 s): meanwhile a call to it fails
+     * at once (a short name goes to the network as an ordinary host name) and opens nothing; zero
+     * remembers nothing.
+     */
+    public Builder notAServiceTtl(Duration ttl) {
+      options.notAServiceTtl(ttl);
       return this;
     }
 

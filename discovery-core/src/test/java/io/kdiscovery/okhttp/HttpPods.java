@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.ExtendedSSLSession;
 import javax.net.ssl.SNIHostName;
@@ -23,7 +25,10 @@ import javax.net.ssl.SSLContext;
 /**
  * Pods of one Service as real HTTP (or HTTPS) servers, each on its own loopback address and all on the
  * same free port, as the pods of a Deployment share their containerPort. Each answers with its name
- * and remembers the Host header, the X-User header and (for HTTPS) the SNI name of every request.
+ * and remembers the Host header, the X-User header and (for HTTPS) the SNI name of every request, and
+ * the Cookie and Authorization headers. {@code /set-cookie} sets a cookie {@code session=<pod>};
+ * {@code /redirect} answers 302 to the root of the URL it was called by (its scheme and Host header);
+ * {@code /cacheable} may be cached for ten minutes.
  */
 final class HttpPods implements AutoCloseable {
 
@@ -35,8 +40,18 @@ final class HttpPods implements AutoCloseable {
     final List<String> hostHeaders = new CopyOnWriteArrayList<>();
     final List<String> users = new CopyOnWriteArrayList<>();
     final List<String> sniNames = new CopyOnWriteArrayList<>();
+    /** "SNI Host" of every HTTPS request ("- Host" without SNI). */
+    final List<String> sniAndHost = new CopyOnWriteArrayList<>();
+    /** "path Cookie" and "path Authorization" of every request ("-" when absent). */
+    final List<String> cookies = new CopyOnWriteArrayList<>();
+    final List<String> authorizations = new CopyOnWriteArrayList<>();
     volatile int status = 200;
     HttpServer server;
+    final ExecutorService handlers = Executors.newFixedThreadPool(4, r -> {
+      Thread thread = new Thread(r, "pod-handler");
+      thread.setDaemon(true);
+      return thread;
+    });
 
     Pod(String name, String ip) {
       this.name = name;
@@ -46,6 +61,7 @@ final class HttpPods implements AutoCloseable {
     /** Kills the pod's process: nothing listens at its address any more. */
     void kill() {
       server.stop(0);
+      handlers.shutdownNow();
     }
   }
 
@@ -73,7 +89,7 @@ final class HttpPods implements AutoCloseable {
         return p;
       } catch (BindException e) {
         // The first pod's free port is taken on another address: start over on a new one.
-        pods.forEach(pod -> pod.server.stop(0));
+        pods.forEach(Pod::kill);
         pods.clear();
         last = e;
       }
@@ -96,31 +112,59 @@ final class HttpPods implements AutoCloseable {
     }
     server.createContext("/", exchange -> {
       pod.requests.incrementAndGet();
-      pod.hostHeaders.add(String.valueOf(exchange.getRequestHeaders().getFirst("Host")));
+      String hostHeader = String.valueOf(exchange.getRequestHeaders().getFirst("Host"));
+      String path = exchange.getRequestURI().getPath();
+      pod.hostHeaders.add(hostHeader);
+      pod.cookies.add(path + " " + orDash(exchange.getRequestHeaders().getFirst("Cookie")));
+      pod.authorizations.add(path + " " + orDash(exchange.getRequestHeaders().getFirst("Authorization")));
       String user = exchange.getRequestHeaders().getFirst("X-User");
       if (user != null) {
         pod.users.add(user);
       }
       if (exchange instanceof HttpsExchange secure && secure.getSSLSession() instanceof ExtendedSSLSession session) {
+        String sniName = "-";
         for (SNIServerName sni : session.getRequestedServerNames()) {
           if (sni instanceof SNIHostName host) {
             pod.sniNames.add(host.getAsciiName());
+            sniName = host.getAsciiName();
           }
         }
+        pod.sniAndHost.add(sniName + " " + hostHeader);
       }
       exchange.getRequestBody().readAllBytes();
+      if (path.equals("/cacheable")) {
+        exchange.getResponseHeaders().add("Cache-Control", "max-age=600");
+      }
+      if (path.equals("/set-cookie")) {
+        exchange.getResponseHeaders().add("Set-Cookie", "session=" + pod.name + "; Path=/");
+      }
+      if (path.equals("/redirect")) {
+        exchange.getResponseHeaders().add("Location", (tls != null ? "https://" : "http://") + hostHeader + "/");
+        exchange.sendResponseHeaders(302, -1);
+        exchange.close();
+        return;
+      }
       byte[] body = (pod.name + "\n").getBytes(StandardCharsets.UTF_8);
       exchange.sendResponseHeaders(pod.status, body.length);
       try (OutputStream out = exchange.getResponseBody()) {
         out.write(body);
       }
     });
+    if (tls != null) {
+      // The JDK server handshakes on the thread that runs the exchange: more than its one dispatcher
+      // thread, so that handshakes of many concurrent connections are not served one at a time.
+      server.setExecutor(pod.handlers);
+    }
     server.start();
     return server;
   }
 
+  private static String orDash(String value) {
+    return value == null ? "-" : value;
+  }
+
   @Override
   public void close() {
-    pods.forEach(pod -> pod.server.stop(0));
+    pods.forEach(Pod::kill);
   }
 }

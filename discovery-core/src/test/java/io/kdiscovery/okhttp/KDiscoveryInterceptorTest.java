@@ -12,11 +12,14 @@ import io.kdiscovery.model.ServiceKey;
 import io.kdiscovery.testing.Hostnames;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import okhttp3.Dns;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -123,6 +126,23 @@ class KDiscoveryInterceptorTest {
     // A short name with no such Service is an ordinary host name (here: the system resolver's localhost).
     try (HttpPods local = new HttpPods(1, null, "local")) {
       assertThat(get("http://localhost:" + local.port + "/")).isEqualTo("200 local");
+    }
+  }
+
+  @Test
+  void aShortNameThatIsNoServicePassesThroughAndIsRememberedWithoutABalancer() throws IOException {
+    try (HttpPods local = new HttpPods(1, null, "local")) {
+      interceptor = KDiscoveryInterceptor.builder(discovery).build();
+      client = new OkHttpClient.Builder().addInterceptor(interceptor)
+          .dns(host -> host.equals("no-such-service") ? List.of(InetAddress.getByName(local.pods.get(0).ip))
+              : Dns.SYSTEM.lookup(host))
+          .build();
+      for (int i = 0; i < 3; i++) {
+        assertThat(get("http://no-such-service:" + local.port + "/")).isEqualTo("200 local");
+      }
+      assertThat(local.pod("local").hostHeaders).containsOnly("no-such-service:" + local.port);
+      assertThat(interceptor.services().openCount()).isZero();
+      assertThat(interceptor.services().absentCount()).isEqualTo(1);
     }
   }
 

@@ -24,6 +24,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.X509TrustManager;
+import okhttp3.CertificatePinner;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -149,6 +152,20 @@ final class ReadmeSnippets {
       System.out.println(response.body().string());                 // hostnames-7d4c9-x2k8p
     }
     // end::okhttp[]
+  }
+
+  static OkHttpClient okhttpTls(KDiscoveryInterceptor pods, SSLContext clusterCa, X509TrustManager trust) {
+    // tag::okhttp-tls[]
+    OkHttpClient client = new OkHttpClient.Builder()
+        .addInterceptor(pods)                                  // the URL keeps the Service's name
+        .sslSocketFactory(clusterCa.getSocketFactory(), trust) // trusts the CA of the pods' certificates
+        .certificatePinner(new CertificatePinner.Builder()     // optional: pins for the Service's name
+            .add("payments.shop.svc.cluster.local", "sha256/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
+            .build())
+        .build();
+    // https://payments.shop.svc.cluster.local/: SNI, certificate and pins checked against that name
+    // end::okhttp-tls[]
+    return client;
   }
 
   static boolean noEndpoints(BalancedService hostnames) {

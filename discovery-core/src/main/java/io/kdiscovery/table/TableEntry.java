@@ -31,11 +31,11 @@ final class TableEntry implements EndpointSource.Listener {
   private final Executor control;
   private final Executor listenerExecutor;
   private final CopyOnWriteArrayList<Delivery<ServiceSnapshot>> deliveries = new CopyOnWriteArrayList<>();
-  // Inline listeners get each snapshot before it is published. The monitor (control plane only, never a
-  // request thread) orders a new inline listener's first, synchronous delivery against the control
-  // thread's updates, so versions never go backwards.
-  private final Object inlineLock = new Object();
-  private final List<InlineListener> inlineListeners = new ArrayList<>(); // guarded by inlineLock
+  // Inline listeners get each snapshot before it is published. They are added, removed and called on
+  // the control thread only: that thread's order is what keeps versions from going backwards (a new
+  // listener's first delivery and every later update are tasks of the one thread), so no lock is held
+  // while one runs and no caller ever waits for one, however slow or broken it is.
+  private final List<InlineListener> inlineListeners = new ArrayList<>(); // control thread only
   private volatile CompletableFuture<ServiceSnapshot> first = new CompletableFuture<>();
 
   private volatile ServiceSnapshot snapshot;
@@ -85,9 +85,7 @@ final class TableEntry implements EndpointSource.Listener {
     }
     deliveries.forEach(Delivery::close);
     deliveries.clear();
-    synchronized (inlineLock) {
-      inlineListeners.clear();
-    }
+    inlineListeners.clear();
     // A closed handle may stay referenced by its user: let go of the table it showed and of the watch.
     watch = null;
     snapshot = null;
@@ -143,12 +141,10 @@ final class TableEntry implements EndpointSource.Listener {
     ServiceSnapshot next = new ServiceSnapshot(key, current == null ? 1 : current.version() + 1, now,
         state.serviceFound(), state.service(), state.endpoints());
     // Inline listeners (a bound balancer) hold the snapshot before any reader can see it.
-    synchronized (inlineLock) {
-      for (InlineListener inline : inlineListeners) {
-        inline.deliver(next);
-      }
-      snapshot = next;
+    for (InlineListener inline : inlineListeners) {
+      inline.deliver(next);
     }
+    snapshot = next;
     log.debug("{}", next);
     first.complete(next);
     for (Delivery<ServiceSnapshot> delivery : deliveries) {
@@ -189,29 +185,33 @@ final class TableEntry implements EndpointSource.Listener {
     }
   }
 
-  /** Delivers the current snapshot, if any, on the calling thread before it returns. */
+  /**
+   * Adds {@code listener} on the control thread, which then delivers the current snapshot, if any,
+   * before any later update: the caller only enqueues, and never waits for the control thread.
+   */
   Subscription subscribeInline(SnapshotListener listener) {
     InlineListener inline = new InlineListener(listener);
-    synchronized (inlineLock) {
+    control.execute(() -> {
+      if (stopped || inline.closed) {
+        return;
+      }
       inlineListeners.add(inline);
       ServiceSnapshot current = snapshot;
       if (current != null) {
         inline.deliver(current);
       }
-    }
+    });
     return () -> {
-      inline.closed = true;
-      synchronized (inlineLock) {
-        inlineListeners.remove(inline);
-      }
+      inline.closed = true; // stops deliveries at once; the list lets go of it on the control thread
+      control.execute(() -> inlineListeners.remove(inline));
     };
   }
 
-  /** An inline subscription; delivered to under {@link #inlineLock} only. */
+  /** An inline subscription; delivered to on the control thread only. */
   private final class InlineListener {
     private final SnapshotListener listener;
     private volatile boolean closed;
-    private long deliveredVersion; // guarded by inlineLock
+    private long deliveredVersion; // control thread only
 
     InlineListener(SnapshotListener listener) {
       this.listener = listener;
@@ -224,9 +224,8 @@ final class TableEntry implements EndpointSource.Listener {
       deliveredVersion = next.version();
       try {
         listener.onSnapshot(next);
-      } catch (RuntimeException e) {
-        log.warn("inline snapshot listener {} threw on {} v{}; it keeps receiving later snapshots",
-            listener, key, next.version(), e);
+      } catch (Throwable t) { // an Error too: it must neither stop this update nor kill the control thread
+        Listeners.report(log, "inline snapshot listener " + listener, key.toString(), next.version(), t);
       }
     }
   }

@@ -46,7 +46,7 @@ public final class KDiscovery implements AutoCloseable {
     this.configuredNamespace = builder.namespace;
     this.client = builder.client;
     this.table = EndpointTable.builder(source).clock(builder.clock).idleTimeout(builder.idleTimeout)
-        .scheduler(builder.scheduler).build();
+        .scheduler(builder.scheduler).ticker(builder.ticker).build();
   }
 
   private static EndpointSource source(Builder builder) {
@@ -215,7 +215,10 @@ public final class KDiscovery implements AutoCloseable {
       return this;
     }
 
-    /** Measures elapsed time (how long a watch stayed up); {@link Ticker#system()} by default. */
+    /**
+     * Measures elapsed time (how long a watch stayed up, how long a table has gone unconfirmed: the
+     * staleness the health indicator judges); {@link Ticker#system()} by default, a fake one in tests.
+     */
     public Builder ticker(Ticker ticker) {
       this.ticker = Objects.requireNonNull(ticker, "ticker");
       return this;

@@ -14,6 +14,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import io.kdiscovery.time.Scheduler;
+import io.kdiscovery.time.Ticker;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,6 +30,7 @@ final class TableEntry implements EndpointSource.Listener {
   final ServiceKey key;
   private final EndpointSource source;
   private final Clock clock;
+  private final Ticker ticker;
   private final Executor control;
   private final Executor listenerExecutor;
   private final CopyOnWriteArrayList<Delivery<ServiceSnapshot>> deliveries = new CopyOnWriteArrayList<>();
@@ -41,6 +44,9 @@ final class TableEntry implements EndpointSource.Listener {
   private volatile ServiceSnapshot snapshot;
   private volatile SourceStatus status;
   private volatile long reconnects; // written on the control thread only
+  // When the source last confirmed the table (or, before it ever did, when the entry started), on the
+  // ticker: staleness is elapsed time, so it is measured on the injected ticker, not the wall clock.
+  private volatile long confirmedAtNanos; // written on the control thread (and the constructor) only
 
   // Control thread only.
   private EndpointSource.Watch watch;
@@ -50,10 +56,13 @@ final class TableEntry implements EndpointSource.Listener {
   int users;
   Scheduler.Task idleStop;
 
-  TableEntry(ServiceKey key, EndpointSource source, Clock clock, Executor control, Executor listenerExecutor) {
+  TableEntry(ServiceKey key, EndpointSource source, Clock clock, Ticker ticker, Executor control,
+      Executor listenerExecutor) {
     this.key = key;
     this.source = source;
     this.clock = clock;
+    this.ticker = ticker;
+    this.confirmedAtNanos = ticker.read();
     this.control = control;
     this.listenerExecutor = listenerExecutor;
     this.status = new SourceStatus(State.STARTING, clock.instant(), null, null);
@@ -116,6 +125,7 @@ final class TableEntry implements EndpointSource.Listener {
       return;
     }
     Instant now = clock.instant();
+    confirmedAtNanos = ticker.read();
     if (status.state() != State.SYNCED) {
       if (status.state() == State.DISCONNECTED) {
         log.info("{}: back in step with {} after {}", key, source.name(), status.staleness(now));
@@ -250,6 +260,17 @@ final class TableEntry implements EndpointSource.Listener {
 
   SourceStatus status() {
     return status;
+  }
+
+  /**
+   * How long the table has gone unconfirmed, on the ticker: zero while in step, else the time since
+   * the source last confirmed it (or since the entry started, if it never did).
+   */
+  Duration staleness() {
+    if (status.state() == State.SYNCED) {
+      return Duration.ZERO;
+    }
+    return Duration.ofNanos(Math.max(0, ticker.read() - confirmedAtNanos));
   }
 
   /** How often the source came back in step after losing contact. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.kdiscovery.model.Endpoint;
+import io.kdiscovery.model.RoutableAddresses;
 import io.kdiscovery.model.ServiceInfo;
 import io.kdiscovery.model.ServiceKey;
 import io.kdiscovery.model.ServicePort;
@@ -44,7 +45,8 @@ class IncrementalMergeTest {
     public void onFailure(String reason, Throwable cause) {
       throw new AssertionError(reason, cause);
     }
-  }, null, new OnceLog(LoggerFactory.getLogger(IncrementalMergeTest.class)));
+  }, null, new OnceLog(LoggerFactory.getLogger(IncrementalMergeTest.class)),
+      RoutableAddresses.of(RoutableAddresses.Loopback.DENY, false));
 
   private final SliceRecord.Interner interner = new SliceRecord.Interner();
 

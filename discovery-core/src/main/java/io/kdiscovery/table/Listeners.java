@@ -7,9 +7,9 @@ import org.slf4j.Logger;
  * for an exception and at ERROR for an {@link Error}, and delivery goes on. Catching an {@code Error}
  * from application code is deliberate: a {@code StackOverflowError}, an {@code AssertionError} or a
  * class that failed to initialise in one listener must not silently stop deliveries to it, nor kill
- * a shared library thread. Public only so that kdiscovery's own packages report the same way.
+ * a shared library thread.
  */
-public final class Listeners {
+final class Listeners {
 
   private Listeners() {
   }
@@ -21,7 +21,7 @@ public final class Listeners {
    * @param who names the listener, e.g. {@code "listener " + listener}
    * @param what names the values delivered, e.g. a Service key
    */
-  public static void report(Logger log, String who, String what, long version, Throwable thrown) {
+  static void report(Logger log, String who, String what, long version, Throwable thrown) {
     if (thrown instanceof Error) {
       log.error("{} threw {} on {} v{}; it keeps receiving later ones", who, thrown, what, version, thrown);
     } else {

@@ -59,6 +59,16 @@ public interface ServiceHandle extends AutoCloseable {
   SourceStatus status();
 
   /**
+   * How long the table has gone unconfirmed by its source now: zero while in step; the same as {@link
+   * WatchedService#staleness()}. The table's handles measure it on the injected {@link
+   * io.kdiscovery.time.Ticker}; this default, for a handle implemented elsewhere, falls back to the
+   * status's wall-clock times.
+   */
+  default Duration staleness() {
+    return status().staleness(java.time.Instant.now());
+  }
+
+  /**
    * How often the source came back in step after losing contact (an outage of the API server or the
    * DNS server) since the Service's entry was opened; the same as {@link WatchedService#reconnects()}.
    */

@@ -44,9 +44,11 @@ final class TableEntry implements EndpointSource.Listener {
   private volatile ServiceSnapshot snapshot;
   private volatile SourceStatus status;
   private volatile long reconnects; // written on the control thread only
-  // When the source last confirmed the table (or, before it ever did, when the entry started), on the
-  // ticker: staleness is elapsed time, so it is measured on the injected ticker, not the wall clock.
-  private volatile long confirmedAtNanos; // written on the control thread (and the constructor) only
+  // When the table last went out of step with its source (or, before it was ever in step, when the entry
+  // started), on the ticker: staleness is elapsed time, so it is measured on the injected ticker, not the
+  // wall clock. Not the last confirmation: a watch in step confirms the table all the time, however
+  // quiet the Service, so a blip after an hour without changes is a blip, not an hour of staleness.
+  private volatile long outOfStepSinceNanos; // written on the control thread (and the constructor) only
 
   // Control thread only.
   private EndpointSource.Watch watch;
@@ -62,7 +64,7 @@ final class TableEntry implements EndpointSource.Listener {
     this.source = source;
     this.clock = clock;
     this.ticker = ticker;
-    this.confirmedAtNanos = ticker.read();
+    this.outOfStepSinceNanos = ticker.read();
     this.control = control;
     this.listenerExecutor = listenerExecutor;
     this.status = new SourceStatus(State.STARTING, clock.instant(), null, null);
@@ -125,7 +127,6 @@ final class TableEntry implements EndpointSource.Listener {
       return;
     }
     Instant now = clock.instant();
-    confirmedAtNanos = ticker.read();
     if (status.state() != State.SYNCED) {
       if (status.state() == State.DISCONNECTED) {
         log.info("{}: back in step with {} after {}", key, source.name(), status.staleness(now));
@@ -185,6 +186,9 @@ final class TableEntry implements EndpointSource.Listener {
       return;
     }
     boolean neverConnected = status.lastSyncedAt() == null && snapshot == null;
+    if (status.state() == State.SYNCED) {
+      outOfStepSinceNanos = ticker.read(); // from STARTING it keeps counting from the start
+    }
     status = new SourceStatus(State.DISCONNECTED, clock.instant(), status.lastSyncedAt(),
         neverConnected ? "never connected: " + reason : reason);
     if (neverConnected) {
@@ -263,14 +267,14 @@ final class TableEntry implements EndpointSource.Listener {
   }
 
   /**
-   * How long the table has gone unconfirmed, on the ticker: zero while in step, else the time since
-   * the source last confirmed it (or since the entry started, if it never did).
+   * How long the table has gone unconfirmed, on the ticker: zero while in step, else the time since it
+   * went out of step (or since the entry started, if it never was in step).
    */
   Duration staleness() {
     if (status.state() == State.SYNCED) {
       return Duration.ZERO;
     }
-    return Duration.ofNanos(Math.max(0, ticker.read() - confirmedAtNanos));
+    return Duration.ofNanos(Math.max(0, ticker.read() - outOfStepSinceNanos));
   }
 
   /** How often the source came back in step after losing contact. */

@@ -15,8 +15,8 @@ import java.util.Optional;
  * @param reconnects how often the source came back in step after losing contact (an outage of the
  *     API server or the DNS server), since the entry was opened
  * @param staleness how long the table had gone unconfirmed by its source when this view was taken:
- *     zero while in step, else the time since the source last confirmed it (or since the watch
- *     started, if it never did), measured on the table's injected ticker, not the wall clock
+ *     zero while in step, else the time since it went out of step (or since the watch started, if it
+ *     never was in step), measured on the table's injected ticker, not the wall clock
  */
 public record WatchedService(ServiceKey key, Optional<ServiceSnapshot> snapshot, SourceStatus status, int users,
     long reconnects, Duration staleness) {}

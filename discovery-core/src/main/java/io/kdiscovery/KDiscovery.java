@@ -3,6 +3,7 @@ package io.kdiscovery;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kdiscovery.balancing.LoadBalancer;
 import io.kdiscovery.catalog.ServiceCatalog;
+import io.kdiscovery.model.RoutableAddresses;
 import io.kdiscovery.model.ServiceKey;
 import io.kdiscovery.source.Backoff;
 import io.kdiscovery.source.EndpointSource;
@@ -50,7 +51,7 @@ public final class KDiscovery implements AutoCloseable {
     this.configuredNamespace = builder.namespace;
     this.client = builder.client;
     this.table = EndpointTable.builder(source).clock(builder.clock).idleTimeout(builder.idleTimeout)
-        .scheduler(builder.scheduler).build();
+        .scheduler(builder.scheduler).ticker(builder.ticker).build();
   }
 
   private static EndpointSource source(Builder builder) {
@@ -62,6 +63,9 @@ public final class KDiscovery implements AutoCloseable {
     if (builder.client != null) {
       kubernetes.client(builder.client);
     }
+    if (builder.loopbackEndpoints != null) {
+      kubernetes.loopbackEndpoints(builder.loopbackEndpoints);
+    }
     if (builder.sourceType == SourceType.AUTO) {
       return new AutoEndpointSource(kubernetes.build(), () -> dns(builder));
     }
@@ -70,6 +74,9 @@ public final class KDiscovery implements AutoCloseable {
 
   private static EndpointSource dns(Builder builder) {
     DnsEndpointSource.Builder dns = builder.dns != null ? builder.dns : DnsEndpointSource.builder();
+    if (builder.loopbackEndpoints != null) {
+      dns.loopbackEndpoints(builder.loopbackEndpoints);
+    }
     return dns.backoff(builder.backoff).build();
   }
 
@@ -209,8 +216,25 @@ public final class KDiscovery implements AutoCloseable {
     private WatchScope watchScope = WatchScope.NAMESPACE;
     private Scheduler scheduler = Scheduler.system();
     private Ticker ticker = Ticker.system();
+    private RoutableAddresses.Loopback loopbackEndpoints; // null: each source's own setting (AUTO by default)
 
     private Builder() {}
+
+    /**
+     * Whether endpoints at loopback addresses ({@code 127.0.0.0/8}, {@code ::1}) are routed to, by the
+     * Kubernetes and the DNS source alike. {@link RoutableAddresses.Loopback#AUTO AUTO}, the default:
+     * only when the source itself is local (the API server's URL names a loopback host, or every DNS
+     * server is a loopback address), as in a development cluster, the demo and the tests; in a pod,
+     * where neither is, an EndpointSlice or DNS record naming {@code 127.0.0.1} would send requests
+     * to the application's own machine. {@code ALLOW} or {@code DENY} decide either way. Link-local
+     * addresses (the cloud metadata service at {@code 169.254.169.254} included), unspecified and
+     * multicast addresses are never routed to, whatever this says. Each address skipped is logged
+     * once; see {@link RoutableAddresses} and {@code docs/security.md}.
+     */
+    public Builder loopbackEndpoints(RoutableAddresses.Loopback loopbackEndpoints) {
+      this.loopbackEndpoints = Objects.requireNonNull(loopbackEndpoints, "loopbackEndpoints");
+      return this;
+    }
 
     /**
      * What one watch of the Kubernetes API serves: every Service of a namespace ({@link WatchScope#NAMESPACE},
@@ -232,7 +256,10 @@ public final class KDiscovery implements AutoCloseable {
       return this;
     }
 
-    /** Measures elapsed time (how long a watch stayed up); {@link Ticker#system()} by default. */
+    /**
+     * Measures elapsed time (how long a watch stayed up, how long a table has gone unconfirmed: the
+     * staleness the health indicator judges); {@link Ticker#system()} by default, a fake one in tests.
+     */
     public Builder ticker(Ticker ticker) {
       this.ticker = Objects.requireNonNull(ticker, "ticker");
       return this;

@@ -26,9 +26,8 @@ import java.util.Objects;
  * <p>What a pick honours, in this order:
  * <ol>
  *   <li>only usable endpoints ({@link io.kdiscovery.model.ServiceSnapshot#usableEndpoints()}, the one
- *       {@link io.kdiscovery.model.Usability} rule): ready, serving and not terminating; when there is
- *       none, the ones serving while terminating (kube-proxy's terminating fallback); never one that is
- *       not serving;
+ *       {@link io.kdiscovery.model.Usability} rule, kube-proxy's): ready; when there is none, the ones
+ *       serving while terminating (kube-proxy's terminating fallback); never one that is neither;
  *   <li>sticky affinity, when on ({@link Affinity}; automatic for a {@code ClientIP} Service);
  *   <li>topology: the endpoints of the caller's zone or node when the Service asks for it and enough of
  *       them exist (see {@link Builder#localZone});

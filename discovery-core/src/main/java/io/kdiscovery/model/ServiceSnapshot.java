@@ -75,8 +75,8 @@ public final class ServiceSnapshot {
   }
 
   /**
-   * The endpoints that may get new requests, by the one {@link Usability} rule: ready, serving and not
-   * terminating; when there is none, those serving while terminating. Computed once, with the snapshot.
+   * The endpoints that may get new requests, by the one {@link Usability} rule (kube-proxy's): the
+   * ready ones; when there is none, those serving while terminating. Computed once, with the snapshot.
    */
   public List<Endpoint> usableEndpoints() {
     return usableEndpoints;
@@ -84,7 +84,7 @@ public final class ServiceSnapshot {
 
   /**
    * The endpoints whose {@code ready} condition holds, as published. For traffic use {@link
-   * #usableEndpoints()}: with {@code publishNotReadyAddresses} every pod is ready, even one shutting down.
+   * #usableEndpoints()}, which adds the terminating fallback when none is ready.
    */
   public List<Endpoint> readyEndpoints() {
     return endpoints.stream().filter(e -> e.conditions().ready()).toList();

@@ -5,37 +5,43 @@ import java.util.List;
 
 /**
  * The one rule for which endpoints of a Service port may get new requests: every balancer and
- * integration asks it, none restates it.
+ * integration asks it, none restates it. It is kube-proxy's (kubernetes {@code pkg/proxy/topology.go},
+ * {@code CategorizeEndpoints}), so a client of kdiscovery reaches the same pods as a client of the
+ * Service's virtual IP.
  *
  * <p>Stateless and thread-safe. The rule, on conditions whose unset fields {@link
  * EndpointConditions#of(Boolean, Boolean, Boolean)} has already defaulted:
  * <ol>
- *   <li>an endpoint is <em>in service</em> when it is ready, serving and not terminating;
+ *   <li>an endpoint is <em>in service</em> when it is {@code ready} (kube-proxy's {@code IsReady});
  *   <li>when no endpoint is in service, the endpoints that are serving while terminating are used
  *       instead (kube-proxy's terminating fallback, so a Service whose pods are all being rolled keeps
  *       answering);
  *   <li>nothing else is used.
  * </ol>
  *
- * <p>Why {@code serving} and {@code terminating} as well as {@code ready}: when a Service sets
- * {@code publishNotReadyAddresses}, the EndpointSlice controller publishes {@code ready: true} for every
- * pod, also one that is starting ({@code serving: false}) or shutting down ({@code terminating: true});
- * only {@code serving} and {@code terminating} still tell the truth. Without that flag {@code ready}
- * already implies both (the API says {@code ready} is never true on a terminating endpoint), so one
- * rule serves both cases and needs no flag.
+ * <p>Without {@code publishNotReadyAddresses}, {@code ready} already means serving and not
+ * terminating (the EndpointSlice controller never writes {@code ready: true} on a terminating
+ * endpoint). A Service that sets {@code publishNotReadyAddresses} asks for its pods to be reached
+ * whatever their readiness (a StatefulSet's peers finding each other while they start): the
+ * controller then writes {@code ready: true} for every pod, also one that is starting ({@code serving:
+ * false}) or shutting down ({@code terminating: true}), and kube-proxy routes to all of them. So does
+ * kdiscovery: the Service's own setting decides, one rule serves both cases and needs no flag of ours.
  */
 public final class Usability {
 
   private Usability() {}
 
-  /** Ready, serving and not terminating: an endpoint that takes new requests. */
+  /** {@code ready}: an endpoint that takes new requests, as kube-proxy routes to it. */
   public static boolean inService(EndpointConditions c) {
-    return c.ready() && c.serving() && !c.terminating();
+    return c.ready();
   }
 
-  /** Serving while terminating: used only when no endpoint is {@link #inService in service}. */
+  /**
+   * Not ready but serving while terminating: used only when no endpoint is {@link #inService in
+   * service}. (A ready endpoint that is terminating is in service already.)
+   */
   public static boolean fallback(EndpointConditions c) {
-    return c.serving() && c.terminating();
+    return !c.ready() && c.serving() && c.terminating();
   }
 
   /**

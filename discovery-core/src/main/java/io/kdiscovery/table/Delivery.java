@@ -15,8 +15,10 @@ import org.slf4j.LoggerFactory;
  * never go backwards. Each subscription has its own, so a slow listener holds up only itself.
  *
  * <p>Thread-safe: {@link #offer} may be called from any thread; the listener runs on the executor,
- * never concurrently with itself. An exception from the listener is logged and the listener keeps
- * receiving later values. Public only so that kdiscovery's own packages (the table and the service
+ * never concurrently with itself. Anything the listener throws, an {@link Error} included (a
+ * {@code StackOverflowError}, an {@code AssertionError}, a class that failed to load), is logged with
+ * its cause and the listener keeps receiving later values: a throw must never leave the drain marked
+ * as running, or the subscriber would silently receive nothing more. Public only so that kdiscovery's own packages (the table and the service
  * catalog) share one implementation; applications subscribe through {@link ServiceHandle} and
  * {@code ServiceCatalog} instead.
  *
@@ -78,8 +80,8 @@ public final class Delivery<T> implements Subscription {
       deliveredVersion = nextVersion;
       try {
         listener.accept(next);
-      } catch (RuntimeException e) {
-        log.warn("listener {} threw on {} v{}; it keeps receiving later ones", listener, what, nextVersion, e);
+      } catch (Throwable t) { // an Error too: see the class comment
+        Listeners.report(log, "listener " + listener, what, nextVersion, t);
       }
     }
   }

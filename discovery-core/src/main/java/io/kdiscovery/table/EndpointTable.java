@@ -3,6 +3,7 @@ package io.kdiscovery.table;
 import io.kdiscovery.model.ServiceKey;
 import io.kdiscovery.source.EndpointSource;
 import io.kdiscovery.time.Scheduler;
+import io.kdiscovery.time.Ticker;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -43,6 +44,7 @@ public interface EndpointTable extends AutoCloseable {
     Duration idleTimeout = Duration.ZERO;
     Executor listenerExecutor;
     Scheduler scheduler = Scheduler.system();
+    Ticker ticker = Ticker.system();
 
     private Builder(EndpointSource source) {
       this.source = Objects.requireNonNull(source, "source");
@@ -80,6 +82,15 @@ public interface EndpointTable extends AutoCloseable {
     /** Runs the idle timeout; {@link Scheduler#system()} by default; a fake one in tests. */
     public Builder scheduler(Scheduler scheduler) {
       this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+      return this;
+    }
+
+    /**
+     * Measures how long an entry has gone unconfirmed by its source ({@link WatchedService#staleness()});
+     * {@link Ticker#system()} by default, a fake one in tests.
+     */
+    public Builder ticker(Ticker ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "ticker");
       return this;
     }
 

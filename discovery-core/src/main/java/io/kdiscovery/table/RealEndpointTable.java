@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executor;
 import io.kdiscovery.time.DaemonThreads;
 import io.kdiscovery.time.Scheduler;
+import io.kdiscovery.time.Ticker;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +42,7 @@ final class RealEndpointTable implements EndpointTable {
   private final Duration idleTimeout;
   private final ThreadPoolExecutor control;
   private final Scheduler scheduler;
+  private final Ticker ticker;
   private final Executor listenerExecutor;
   private final ExecutorService ownedListenerExecutor;
 
@@ -53,6 +55,7 @@ final class RealEndpointTable implements EndpointTable {
     this.clock = builder.clock;
     this.idleTimeout = builder.idleTimeout;
     this.scheduler = builder.scheduler;
+    this.ticker = builder.ticker;
     // A source callback that races with close() is dropped, not thrown back at the source's thread.
     this.control = new ThreadPoolExecutor(1, 1, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
         DaemonThreads.factory("kdiscovery-table"), new ThreadPoolExecutor.DiscardPolicy());
@@ -79,7 +82,7 @@ final class RealEndpointTable implements EndpointTable {
       }
       TableEntry entry = entries.get(key);
       if (entry == null) {
-        entry = new TableEntry(key, source, clock, control, listenerExecutor);
+        entry = new TableEntry(key, source, clock, ticker, control, listenerExecutor);
         entries.put(key, entry);
         control.execute(entry::start);
       }
@@ -123,7 +126,8 @@ final class RealEndpointTable implements EndpointTable {
     List<WatchedService> views = new ArrayList<>();
     synchronized (lock) {
       for (TableEntry entry : entries.values()) {
-        views.add(new WatchedService(entry.key, entry.snapshot(), entry.status(), entry.users, entry.reconnects()));
+        views.add(new WatchedService(entry.key, entry.snapshot(), entry.status(), entry.users, entry.reconnects(),
+            entry.staleness()));
       }
     }
     views.sort(Comparator.comparing(WatchedService::key));

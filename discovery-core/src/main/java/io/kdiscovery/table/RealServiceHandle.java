@@ -109,6 +109,12 @@ final class RealServiceHandle implements ServiceHandle {
   }
 
   @Override
+  public Duration staleness() {
+    checkOpen();
+    return entry.staleness();
+  }
+
+  @Override
   public long reconnects() {
     checkOpen();
     return entry.reconnects();

@@ -44,17 +44,29 @@ public interface ServiceHandle extends AutoCloseable {
    * Hands every snapshot to {@code listener} in the table's serial update context, <em>before</em> it
    * becomes visible through {@link #snapshot()} and before {@link #subscribe ordinary subscribers}
    * get it: the hook of a load balancer bound to this Service, which must hold each snapshot before
-   * any reader can see it. The current snapshot, if any, is delivered on the calling thread before
-   * this method returns, serialized with the table's updates; versions strictly increase.
+   * any reader can see it. The current snapshot, if any, is delivered first, in that same context,
+   * shortly after this method returns (this method only enqueues: the calling thread never waits for
+   * the update context and never runs the listener); versions strictly increase. The listener never
+   * runs under a lock that a caller of the table or a request can wait on.
    *
    * <p>The listener must be fast and must never block or call back into the table: it delays every
-   * update of this Service (and of the Services sharing the table's update thread). An exception it
-   * throws is logged with the snapshot it failed on, and delivery goes on.
+   * update of this Service (and of the Services sharing the table's update thread). Anything it
+   * throws, an {@link Error} included, is logged with the snapshot it failed on, and delivery goes on.
    */
   Subscription subscribeInline(SnapshotListener listener);
 
   /** Whether the table is in step with its source. */
   SourceStatus status();
+
+  /**
+   * How long the table has gone unconfirmed by its source now: zero while in step; the same as {@link
+   * WatchedService#staleness()}. The table's handles measure it on the injected {@link
+   * io.kdiscovery.time.Ticker}; this default, for a handle implemented elsewhere, falls back to the
+   * status's wall-clock times.
+   */
+  default Duration staleness() {
+    return status().staleness(java.time.Instant.now());
+  }
 
   /**
    * How often the source came back in step after losing contact (an outage of the API server or the

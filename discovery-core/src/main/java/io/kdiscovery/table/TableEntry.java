@@ -14,6 +14,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import io.kdiscovery.time.Scheduler;
+import io.kdiscovery.time.Ticker;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,19 +30,25 @@ final class TableEntry implements EndpointSource.Listener {
   final ServiceKey key;
   private final EndpointSource source;
   private final Clock clock;
+  private final Ticker ticker;
   private final Executor control;
   private final Executor listenerExecutor;
   private final CopyOnWriteArrayList<Delivery<ServiceSnapshot>> deliveries = new CopyOnWriteArrayList<>();
-  // Inline listeners get each snapshot before it is published. The monitor (control plane only, never a
-  // request thread) orders a new inline listener's first, synchronous delivery against the control
-  // thread's updates, so versions never go backwards.
-  private final Object inlineLock = new Object();
-  private final List<InlineListener> inlineListeners = new ArrayList<>(); // guarded by inlineLock
+  // Inline listeners get each snapshot before it is published. They are added, removed and called on
+  // the control thread only: that thread's order is what keeps versions from going backwards (a new
+  // listener's first delivery and every later update are tasks of the one thread), so no lock is held
+  // while one runs and no caller ever waits for one, however slow or broken it is.
+  private final List<InlineListener> inlineListeners = new ArrayList<>(); // control thread only
   private volatile CompletableFuture<ServiceSnapshot> first = new CompletableFuture<>();
 
   private volatile ServiceSnapshot snapshot;
   private volatile SourceStatus status;
   private volatile long reconnects; // written on the control thread only
+  // When the table last went out of step with its source (or, before it was ever in step, when the entry
+  // started), on the ticker: staleness is elapsed time, so it is measured on the injected ticker, not the
+  // wall clock. Not the last confirmation: a watch in step confirms the table all the time, however
+  // quiet the Service, so a blip after an hour without changes is a blip, not an hour of staleness.
+  private volatile long outOfStepSinceNanos; // written on the control thread (and the constructor) only
 
   // Control thread only.
   private EndpointSource.Watch watch;
@@ -50,10 +58,13 @@ final class TableEntry implements EndpointSource.Listener {
   int users;
   Scheduler.Task idleStop;
 
-  TableEntry(ServiceKey key, EndpointSource source, Clock clock, Executor control, Executor listenerExecutor) {
+  TableEntry(ServiceKey key, EndpointSource source, Clock clock, Ticker ticker, Executor control,
+      Executor listenerExecutor) {
     this.key = key;
     this.source = source;
     this.clock = clock;
+    this.ticker = ticker;
+    this.outOfStepSinceNanos = ticker.read();
     this.control = control;
     this.listenerExecutor = listenerExecutor;
     this.status = new SourceStatus(State.STARTING, clock.instant(), null, null);
@@ -85,9 +96,7 @@ final class TableEntry implements EndpointSource.Listener {
     }
     deliveries.forEach(Delivery::close);
     deliveries.clear();
-    synchronized (inlineLock) {
-      inlineListeners.clear();
-    }
+    inlineListeners.clear();
     // A closed handle may stay referenced by its user: let go of the table it showed and of the watch.
     watch = null;
     snapshot = null;
@@ -143,12 +152,10 @@ final class TableEntry implements EndpointSource.Listener {
     ServiceSnapshot next = new ServiceSnapshot(key, current == null ? 1 : current.version() + 1, now,
         state.serviceFound(), state.service(), state.endpoints());
     // Inline listeners (a bound balancer) hold the snapshot before any reader can see it.
-    synchronized (inlineLock) {
-      for (InlineListener inline : inlineListeners) {
-        inline.deliver(next);
-      }
-      snapshot = next;
+    for (InlineListener inline : inlineListeners) {
+      inline.deliver(next);
     }
+    snapshot = next;
     log.debug("{}", next);
     first.complete(next);
     for (Delivery<ServiceSnapshot> delivery : deliveries) {
@@ -179,6 +186,9 @@ final class TableEntry implements EndpointSource.Listener {
       return;
     }
     boolean neverConnected = status.lastSyncedAt() == null && snapshot == null;
+    if (status.state() == State.SYNCED) {
+      outOfStepSinceNanos = ticker.read(); // from STARTING it keeps counting from the start
+    }
     status = new SourceStatus(State.DISCONNECTED, clock.instant(), status.lastSyncedAt(),
         neverConnected ? "never connected: " + reason : reason);
     if (neverConnected) {
@@ -189,29 +199,33 @@ final class TableEntry implements EndpointSource.Listener {
     }
   }
 
-  /** Delivers the current snapshot, if any, on the calling thread before it returns. */
+  /**
+   * Adds {@code listener} on the control thread, which then delivers the current snapshot, if any,
+   * before any later update: the caller only enqueues, and never waits for the control thread.
+   */
   Subscription subscribeInline(SnapshotListener listener) {
     InlineListener inline = new InlineListener(listener);
-    synchronized (inlineLock) {
+    control.execute(() -> {
+      if (stopped || inline.closed) {
+        return;
+      }
       inlineListeners.add(inline);
       ServiceSnapshot current = snapshot;
       if (current != null) {
         inline.deliver(current);
       }
-    }
+    });
     return () -> {
-      inline.closed = true;
-      synchronized (inlineLock) {
-        inlineListeners.remove(inline);
-      }
+      inline.closed = true; // stops deliveries at once; the list lets go of it on the control thread
+      control.execute(() -> inlineListeners.remove(inline));
     };
   }
 
-  /** An inline subscription; delivered to under {@link #inlineLock} only. */
+  /** An inline subscription; delivered to on the control thread only. */
   private final class InlineListener {
     private final SnapshotListener listener;
     private volatile boolean closed;
-    private long deliveredVersion; // guarded by inlineLock
+    private long deliveredVersion; // control thread only
 
     InlineListener(SnapshotListener listener) {
       this.listener = listener;
@@ -224,9 +238,8 @@ final class TableEntry implements EndpointSource.Listener {
       deliveredVersion = next.version();
       try {
         listener.onSnapshot(next);
-      } catch (RuntimeException e) {
-        log.warn("inline snapshot listener {} threw on {} v{}; it keeps receiving later snapshots",
-            listener, key, next.version(), e);
+      } catch (Throwable t) { // an Error too: it must neither stop this update nor kill the control thread
+        Listeners.report(log, "inline snapshot listener " + listener, key.toString(), next.version(), t);
       }
     }
   }
@@ -251,6 +264,17 @@ final class TableEntry implements EndpointSource.Listener {
 
   SourceStatus status() {
     return status;
+  }
+
+  /**
+   * How long the table has gone unconfirmed, on the ticker: zero while in step, else the time since it
+   * went out of step (or since the entry started, if it never was in step).
+   */
+  Duration staleness() {
+    if (status.state() == State.SYNCED) {
+      return Duration.ZERO;
+    }
+    return Duration.ofNanos(Math.max(0, ticker.read() - outOfStepSinceNanos));
   }
 
   /** How often the source came back in step after losing contact. */

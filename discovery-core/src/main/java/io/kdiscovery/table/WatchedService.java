@@ -2,6 +2,7 @@ package io.kdiscovery.table;
 
 import io.kdiscovery.model.ServiceKey;
 import io.kdiscovery.model.ServiceSnapshot;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -13,6 +14,9 @@ import java.util.Optional;
  * @param users how many handles hold it open
  * @param reconnects how often the source came back in step after losing contact (an outage of the
  *     API server or the DNS server), since the entry was opened
+ * @param staleness how long the table had gone unconfirmed by its source when this view was taken:
+ *     zero while in step, else the time since it went out of step (or since the watch started, if it
+ *     never was in step), measured on the table's injected ticker, not the wall clock
  */
-public record WatchedService(
-    ServiceKey key, Optional<ServiceSnapshot> snapshot, SourceStatus status, int users, long reconnects) {}
+public record WatchedService(ServiceKey key, Optional<ServiceSnapshot> snapshot, SourceStatus status, int users,
+    long reconnects, Duration staleness) {}

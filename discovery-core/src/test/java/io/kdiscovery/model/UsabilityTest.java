@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -17,27 +18,32 @@ class UsabilityTest {
 
   private static final ServiceKey KEY = ServiceKey.of("default", "hostnames", 80);
 
-  /** Every combination of unset / true / false for the three conditions, as the API server sends them. */
+  /**
+   * Every combination of unset / true / false for the three conditions, as the API server sends them,
+   * with and without {@code publishNotReadyAddresses} on the Service: kube-proxy's categories
+   * ({@code CategorizeEndpoints}: {@code IsReady}, else {@code IsServing && IsTerminating} when none is
+   * ready). The Service's flag changes what the EndpointSlice controller writes, never the rule.
+   */
   @ParameterizedTest(name = "ready={0} serving={1} terminating={2} -> {3}")
   @CsvSource(nullValues = "unset", value = {
       "unset, unset, unset, IN_SERVICE",
-      "unset, unset, true,  FALLBACK",
+      "unset, unset, true,  IN_SERVICE",
       "unset, unset, false, IN_SERVICE",
       "unset, true,  unset, IN_SERVICE",
-      "unset, true,  true,  FALLBACK",
+      "unset, true,  true,  IN_SERVICE",
       "unset, true,  false, IN_SERVICE",
-      "unset, false, unset, UNUSED",
-      "unset, false, true,  UNUSED",
-      "unset, false, false, UNUSED",
+      "unset, false, unset, IN_SERVICE",
+      "unset, false, true,  IN_SERVICE",
+      "unset, false, false, IN_SERVICE",
       "true,  unset, unset, IN_SERVICE",
-      "true,  unset, true,  FALLBACK",
+      "true,  unset, true,  IN_SERVICE",
       "true,  unset, false, IN_SERVICE",
       "true,  true,  unset, IN_SERVICE",
-      "true,  true,  true,  FALLBACK",
+      "true,  true,  true,  IN_SERVICE",
       "true,  true,  false, IN_SERVICE",
-      "true,  false, unset, UNUSED",
-      "true,  false, true,  UNUSED",
-      "true,  false, false, UNUSED",
+      "true,  false, unset, IN_SERVICE",
+      "true,  false, true,  IN_SERVICE",
+      "true,  false, false, IN_SERVICE",
       "false, unset, unset, UNUSED",
       "false, unset, true,  UNUSED",
       "false, unset, false, UNUSED",
@@ -58,15 +64,25 @@ class UsabilityTest {
     assertThat(Usability.usable(List.of(alone))).isEqualTo(use == Use.UNUSED ? List.of() : List.of(alone));
     assertThat(Usability.usable(List.of(alone, inService)))
         .isEqualTo(use == Use.IN_SERVICE ? List.of(alone, inService) : List.of(inService));
+    for (boolean publishNotReady : new boolean[] {false, true}) {
+      assertThat(snapshot(publishNotReady, alone).usableEndpoints())
+          .as("publishNotReadyAddresses=%s", publishNotReady)
+          .isEqualTo(use == Use.UNUSED ? List.of() : List.of(alone));
+      assertThat(snapshot(publishNotReady, alone, inService).usableEndpoints())
+          .as("publishNotReadyAddresses=%s, next to a ready endpoint", publishNotReady)
+          .isEqualTo(use == Use.IN_SERVICE ? List.of(alone, inService) : List.of(inService));
+    }
   }
 
   /**
-   * The four states of a pod's life as the EndpointSlice controller publishes them, with and without
-   * {@code publishNotReadyAddresses} (which forces {@code ready: true}): the same pods are usable.
+   * The four states of a pod's life as the EndpointSlice controller publishes them. Without
+   * {@code publishNotReadyAddresses} only the running pod gets traffic (the serving-terminating one
+   * when nothing else is left); with it, every published pod does, as through the Service's VIP: that
+   * is what the Service asked for (a StatefulSet's peers reaching each other while they start).
    */
   @ParameterizedTest(name = "publishNotReadyAddresses={0}")
   @ValueSource(booleans = {false, true})
-  void publishNotReadyAddressesNeverSendsTrafficToAPodThatIsStartingOrShuttingDown(boolean publishNotReady) {
+  void publishNotReadyAddressesRoutesToEveryPublishedPodAsKubeProxyDoes(boolean publishNotReady) {
     Endpoint starting = pod(1, publishNotReady, false, false);
     Endpoint running = pod(2, publishNotReady, true, false);
     Endpoint drainingButServing = pod(3, publishNotReady, true, true);
@@ -74,29 +90,31 @@ class UsabilityTest {
     if (publishNotReady) {
       assertThat(List.of(starting, running, drainingButServing, draining))
           .allSatisfy(e -> assertThat(e.conditions().ready()).isTrue());
+      assertThat(snapshot(true, starting, running, drainingButServing, draining).usableEndpoints())
+          .containsExactly(starting, running, drainingButServing, draining);
+      assertThat(snapshot(true, starting, draining).usableEndpoints()).containsExactly(starting, draining);
+    } else {
+      assertThat(snapshot(false, starting, running, drainingButServing, draining).usableEndpoints())
+          .containsExactly(running);
+      assertThat(snapshot(false, starting, drainingButServing, draining).usableEndpoints())
+          .containsExactly(drainingButServing);
+      assertThat(snapshot(false, starting, draining).usableEndpoints()).isEmpty();
     }
-
-    assertThat(snapshot(publishNotReady, starting, running, drainingButServing, draining).usableEndpoints())
-        .containsExactly(running);
-    assertThat(snapshot(publishNotReady, starting, drainingButServing, draining).usableEndpoints())
-        .containsExactly(drainingButServing);
-    assertThat(snapshot(publishNotReady, starting, draining).usableEndpoints()).isEmpty();
   }
 
-  @ParameterizedTest(name = "publishNotReadyAddresses={0}")
-  @ValueSource(booleans = {false, true})
-  void theTerminatingFallbackTakesEveryServingTerminatingPodAndOnlyWhileNoneIsInService(boolean publishNotReady) {
+  @Test
+  void theTerminatingFallbackTakesEveryServingTerminatingPodAndOnlyWhileNoneIsReady() {
     List<Endpoint> rolling = new ArrayList<>();
     for (int i = 1; i <= 3; i++) {
-      rolling.add(pod(i, publishNotReady, true, true));
+      rolling.add(pod(i, false, true, true));
     }
-    rolling.add(pod(4, publishNotReady, false, true));
-    assertThat(snapshot(publishNotReady, rolling.toArray(new Endpoint[0])).usableEndpoints())
+    rolling.add(pod(4, false, false, true));
+    assertThat(snapshot(false, rolling.toArray(new Endpoint[0])).usableEndpoints())
         .containsExactly(rolling.get(0), rolling.get(1), rolling.get(2));
 
-    Endpoint replacement = pod(9, publishNotReady, true, false);
+    Endpoint replacement = pod(9, false, true, false);
     rolling.add(replacement);
-    assertThat(snapshot(publishNotReady, rolling.toArray(new Endpoint[0])).usableEndpoints())
+    assertThat(snapshot(false, rolling.toArray(new Endpoint[0])).usableEndpoints())
         .containsExactly(replacement);
   }
 

@@ -107,12 +107,13 @@ class KubernetesNameResolverTest {
   }
 
   /**
-   * With {@code publishNotReadyAddresses} the EndpointSlice controller publishes every pod ready; a
-   * pod that is starting or shutting down says so only by {@code serving: false} or
-   * {@code terminating: true}. The resolver uses the core's one usable rule, so neither gets calls.
+   * With {@code publishNotReadyAddresses} the EndpointSlice controller publishes every pod ready, and
+   * kube-proxy routes to every ready endpoint: the Service asked for its pods to be reached whatever
+   * their state. The resolver uses the core's one usable rule, kube-proxy's, so the channel reaches
+   * the same pods as the Service's VIP.
    */
   @Test
-  void withPublishNotReadyAddressesAPodThatIsStartingOrShuttingDownGetsNoAddress() {
+  void withPublishNotReadyAddressesEveryPublishedPodGetsAnAddressAsThroughTheServiceVip() {
     api.apply(new ServiceBuilder(Hostnames.service()).editSpec().withPublishNotReadyAddresses(true).endSpec().build());
     api.apply(Hostnames.slice("hostnames-abc")
         .endpoint("hostnames-1", "10.244.0.5", true, true, false)   // running
@@ -124,7 +125,8 @@ class KubernetesNameResolverTest {
     startResolver();
 
     await().atMost(WAIT).until(() -> listener.last() != null);
-    assertThat(listener.lastAddresses()).containsExactly("10.244.0.5:9376");
+    assertThat(listener.lastAddresses())
+        .containsExactlyInAnyOrder("10.244.0.5:9376", "10.244.0.6:9376", "10.244.0.7:9376", "10.244.0.8:9376");
   }
 
   @Test

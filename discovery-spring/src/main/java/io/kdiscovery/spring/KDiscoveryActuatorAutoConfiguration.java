@@ -45,7 +45,7 @@ public class KDiscoveryActuatorAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean(name = "kdiscoveryHealthIndicator")
     KDiscoveryHealthIndicator kdiscoveryHealthIndicator(KDiscovery discovery, KDiscoveryProperties properties) {
-      return new KDiscoveryHealthIndicator(discovery, properties.getHealth().getStaleness(), Clock.systemUTC());
+      return new KDiscoveryHealthIndicator(discovery, properties.getHealth().getStaleness());
     }
   }
 

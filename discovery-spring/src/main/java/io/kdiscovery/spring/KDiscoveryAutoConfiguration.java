@@ -55,7 +55,7 @@ public class KDiscoveryAutoConfiguration {
   @ConditionalOnMissingBean
   KDiscovery kdiscovery(KDiscoveryProperties properties, ObjectProvider<KubernetesClient> client) {
     KDiscovery.Builder builder = KDiscovery.builder().sourceType(properties.getSource())
-        .watchScope(properties.getWatchScope());
+        .watchScope(properties.getWatchScope()).loopbackEndpoints(properties.getLoopbackEndpoints());
     if (properties.getNamespace() != null && !properties.getNamespace().isBlank()) {
       builder.namespace(properties.getNamespace());
     }
@@ -121,7 +121,7 @@ public class KDiscoveryAutoConfiguration {
     KDiscoveryHeartbeat beat = heartbeat.getIfAvailable();
     if (withCatalog && kubernetes != null) {
       directory.portless(new PortlessEndpoints(kubernetes, services.apiServerUrl(), properties.getInitialWaitTimeout(),
-          Ticker.system(), beat == null ? () -> {} : beat::changed));
+          Ticker.system(), properties.getLoopbackEndpoints(), beat == null ? () -> {} : beat::changed));
     }
     if ((metadata.isAddPodLabels() || metadata.isAddPodAnnotations()) && withCatalog && kubernetes != null) {
       List<String> namespaces = properties.getNamespaces().isEmpty()

@@ -50,8 +50,8 @@ final class KDiscoveryHeartbeat implements AutoCloseable {
     long state = generation.incrementAndGet();
     try {
       publisher.publishEvent(new HeartbeatEvent(this, state));
-    } catch (RuntimeException e) {
-      log.warn("a HeartbeatEvent listener failed on heartbeat {}", state, e);
+    } catch (Throwable t) { // an Error too: logged here, not lost to the thread's uncaught handler
+      log.warn("a HeartbeatEvent listener failed on heartbeat {}; later heartbeats are still published", state, t);
     }
   }
 

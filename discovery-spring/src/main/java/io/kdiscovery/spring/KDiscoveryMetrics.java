@@ -93,7 +93,7 @@ final class KDiscoveryMetrics implements MeterBinder, PickRecorder {
         .description("1 while the watch is in step with its source, else 0")
         .tags("service", service, "port", port).register(registry));
     meters.add(Gauge.builder("kdiscovery.watch.staleness", handle,
-            h -> h.status().staleness(clock.instant()).toNanos() / 1e9)
+            h -> h.staleness().toNanos() / 1e9) // on the injected ticker, as the health indicator
         .description("Seconds the table has gone unconfirmed by its source")
         .baseUnit("seconds").tags("service", service, "port", port).register(registry));
     meters.add(FunctionCounter.builder("kdiscovery.watch.reconnects", handle, ServiceHandle::reconnects)

@@ -1,5 +1,6 @@
 package io.kdiscovery.spring;
 
+import io.kdiscovery.model.RoutableAddresses;
 import io.kdiscovery.SourceType;
 import io.kdiscovery.balancing.Policy;
 import java.time.Duration;
@@ -108,6 +109,14 @@ public class KDiscoveryProperties {
 
   /** Whether getInstances also returns pods that are not ready (the load balancer still never picks them). */
   private boolean includeNotReadyAddresses;
+
+  /**
+   * Whether endpoints at loopback addresses (127.0.0.0/8, ::1) are used: auto (the default) only when
+   * the API server's URL or every DNS server is itself a loopback address, as in a development
+   * cluster; allow or deny decide either way. Link-local addresses (the cloud metadata service at
+   * 169.254.169.254 included), unspecified and multicast addresses are never used. See docs/security.md.
+   */
+  private RoutableAddresses.Loopback loopbackEndpoints = RoutableAddresses.Loopback.AUTO;
 
   /**
    * Whether an ExternalName Service is discovered, as one instance whose host is its external name
@@ -274,6 +283,14 @@ public class KDiscoveryProperties {
 
   public void setFilter(String filter) {
     this.filter = filter;
+  }
+
+  public RoutableAddresses.Loopback getLoopbackEndpoints() {
+    return loopbackEndpoints;
+  }
+
+  public void setLoopbackEndpoints(RoutableAddresses.Loopback loopbackEndpoints) {
+    this.loopbackEndpoints = java.util.Objects.requireNonNull(loopbackEndpoints, "loopbackEndpoints");
   }
 
   public boolean isIncludeNotReadyAddresses() {

@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.informers.cache.ReducedStateItemStore;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,6 +20,14 @@ import org.slf4j.LoggerFactory;
  * The labels and annotations of the pods of the selected namespaces, for Spring Cloud Kubernetes'
  * {@code metadata.add-pod-labels} / {@code add-pod-annotations}: one informer (a list, then a watch)
  * per selected namespace, or one for the cluster, started only when one of the two is on.
+ *
+ * <p>Only metadata is kept: the informers' stores are fabric8's {@link ReducedStateItemStore}, which
+ * keeps each pod's key, resourceVersion, labels and annotations and drops the rest (its spec, with the
+ * containers' environment values, and its status) as each pod arrives. The pods still arrive whole:
+ * the API server can answer metadata only ({@code PartialObjectMetadata}), but fabric8 8 has no
+ * metadata-only list, watch or informer yet (fabric8io/kubernetes-client#5716) and its mock server
+ * would not serve one; so this needs {@code list} and {@code watch} on pods (see docs/spring.md), and
+ * holds no more of them than a metadata-only informer would.
  *
  * <p>Thread-safe. {@link #podMetadata} never calls the API server: it reads what the informers hold
  * and is empty for a pod they have not listed yet (or one outside the selected namespaces). Once they
@@ -43,16 +52,19 @@ final class PodMetadataWatch implements AutoCloseable {
       boolean addLabels, boolean addAnnotations) {
     PodMetadataWatch watch = new PodMetadataWatch(addLabels, addAnnotations);
     if (allNamespaces) {
-      watch.inform(client.pods().inAnyNamespace().runnableInformer(0), "all namespaces");
+      watch.inform(client, client.pods().inAnyNamespace().runnableInformer(0), "all namespaces");
     } else {
       for (String namespace : namespaces) {
-        watch.inform(client.pods().inNamespace(namespace).runnableInformer(0), "namespace " + namespace);
+        watch.inform(client, client.pods().inNamespace(namespace).runnableInformer(0), "namespace " + namespace);
       }
     }
     return watch;
   }
 
-  private void inform(SharedIndexInformer<Pod> informer, String where) {
+  private void inform(KubernetesClient client, SharedIndexInformer<Pod> informer, String where) {
+    // Keep the key, labels and annotations of each pod, nothing else: no spec (environment values), no status.
+    informer.itemStore(new ReducedStateItemStore<>(ReducedStateItemStore.NAME_KEY_STATE, Pod.class,
+        client.getKubernetesSerialization(), "metadata.labels", "metadata.annotations"));
     informer.addEventHandler(new ResourceEventHandler<>() {
       @Override
       public void onAdd(Pod pod) {
@@ -91,6 +103,13 @@ final class PodMetadataWatch implements AutoCloseable {
     ObjectMeta y = b == null ? null : b.getMetadata();
     return x != null && y != null && Objects.equals(x.getLabels(), y.getLabels())
         && Objects.equals(x.getAnnotations(), y.getAnnotations());
+  }
+
+  /** What the informers hold now; for tests of what is kept. */
+  List<Pod> heldPods() {
+    List<Pod> held = new ArrayList<>();
+    informers.forEach(informer -> held.addAll(informer.getStore().list()));
+    return held;
   }
 
   /** Grows whenever a pod's labels or annotations may have changed. */

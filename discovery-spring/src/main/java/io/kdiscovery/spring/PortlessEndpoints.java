@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.kdiscovery.model.RoutableAddresses;
 import io.kdiscovery.model.EndpointConditions;
 import io.kdiscovery.model.Usability;
 import io.kdiscovery.time.Ticker;
@@ -47,13 +48,17 @@ final class PortlessEndpoints implements AutoCloseable {
   private final Duration initialWait;
   private final Ticker ticker;
   private final Runnable onChange;
+  private final RoutableAddresses routable;
+  private final java.util.Set<String> skippedLogged = ConcurrentHashMap.newKeySet(); // one line per address
   private final Map<String, Feed> feeds = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
   /** @param onChange called (on an informer thread) when a watched Service's slices change */
   PortlessEndpoints(KubernetesClient client, String apiServerUrl, Duration initialWait, Ticker ticker,
-      Runnable onChange) {
+      RoutableAddresses.Loopback loopback, Runnable onChange) {
     this.client = client;
+    java.net.URL url = client.getMasterUrl();
+    this.routable = RoutableAddresses.of(loopback, url != null && RoutableAddresses.isLoopbackHost(url.getHost()));
     this.apiServerUrl = apiServerUrl;
     this.initialWait = initialWait;
     this.ticker = ticker;
@@ -86,6 +91,14 @@ final class PortlessEndpoints implements AutoCloseable {
       }
       for (Endpoint e : slice.getEndpoints()) {
         if (e == null || e.getAddresses() == null || e.getAddresses().isEmpty() || e.getAddresses().get(0) == null) {
+          continue;
+        }
+        String refusal = routable.refusal(e.getAddresses().get(0));
+        if (refusal != null) { // the model's one rule, as for every other source
+          if (skippedLogged.size() < 1024 && skippedLogged.add(e.getAddresses().get(0))) {
+            log.warn("EndpointSlice {}/{}: endpoint {} skipped: {}", namespace, slice.getMetadata().getName(),
+                e.getAddresses().get(0), refusal);
+          }
           continue;
         }
         var c = e.getConditions();

@@ -8,6 +8,7 @@ import io.kdiscovery.source.Backoff;
 import io.kdiscovery.table.ServiceHandle;
 import io.kdiscovery.table.SourceStatus;
 import io.kdiscovery.testing.ApiServer;
+import io.kdiscovery.testing.FakeTicker;
 import io.kdiscovery.testing.Hostnames;
 import java.time.Clock;
 import java.time.Duration;
@@ -18,13 +19,15 @@ import org.springframework.boot.health.contributor.Status;
 
 /**
  * The health indicator on a real watch of the mock API server: an outage turns it DOWN only once the
- * table has gone unconfirmed for longer than the configured staleness.
+ * table has gone unconfirmed for longer than the configured staleness, measured on the injected
+ * ticker (fake time here), never on the wall clock.
  */
 class HealthIndicatorTest {
 
   private static final Duration WAIT = Duration.ofSeconds(10);
   private static final Duration MAX_STALENESS = Duration.ofMinutes(1);
 
+  private final FakeTicker ticker = new FakeTicker();
   private ApiServer api;
   private KDiscovery discovery;
   private ServiceHandle hostnames;
@@ -35,7 +38,7 @@ class HealthIndicatorTest {
     api.apply(Hostnames.service());
     api.apply(Hostnames.slice("hostnames-abc").ready("hostnames-1", "10.244.0.5").build());
     discovery = KDiscovery.builder().kubernetesClient(api.client())
-        .backoff(Backoff.of(Duration.ofMillis(50), Duration.ofMillis(200))).build();
+        .backoff(Backoff.of(Duration.ofMillis(50), Duration.ofMillis(200))).ticker(ticker).build();
     hostnames = discovery.open("hostnames:80");
     hostnames.awaitSnapshot(WAIT);
   }
@@ -49,7 +52,7 @@ class HealthIndicatorTest {
 
   @Test
   void aSyncedWatchIsUpWithItsServiceInTheDetails() {
-    KDiscoveryHealthIndicator health = new KDiscoveryHealthIndicator(discovery, MAX_STALENESS, Clock.systemUTC());
+    KDiscoveryHealthIndicator health = new KDiscoveryHealthIndicator(discovery, MAX_STALENESS);
 
     assertThat(health.health().getStatus()).isEqualTo(Status.UP);
     assertThat(health.health().getDetails().get("services").toString())
@@ -58,7 +61,7 @@ class HealthIndicatorTest {
 
   @Test
   void anOutageShorterThanTheStalenessKeepsItUp() {
-    KDiscoveryHealthIndicator health = new KDiscoveryHealthIndicator(discovery, MAX_STALENESS, Clock.systemUTC());
+    KDiscoveryHealthIndicator health = new KDiscoveryHealthIndicator(discovery, MAX_STALENESS);
 
     apiServerGoesAway();
 
@@ -66,23 +69,40 @@ class HealthIndicatorTest {
   }
 
   @Test
-  void anOutageLongerThanTheStalenessTurnsItDownAndRecoveryUpAgain() {
-    // The indicator's clock runs two minutes ahead: the outage looks two minutes old at once.
-    Clock later = Clock.offset(Clock.systemUTC(), Duration.ofMinutes(2));
-    KDiscoveryHealthIndicator health = new KDiscoveryHealthIndicator(discovery, MAX_STALENESS, later);
+  void anOutageLongerThanTheStalenessOnTheTickerTurnsItDownAndRecoveryUpAgain() {
+    KDiscoveryHealthIndicator health = new KDiscoveryHealthIndicator(discovery, MAX_STALENESS);
     assertThat(health.health().getStatus()).isEqualTo(Status.UP);
 
     apiServerGoesAway();
+    ticker.advance(MAX_STALENESS.minusSeconds(1));
+    assertThat(health.health().getStatus()).isEqualTo(Status.UP);
+    ticker.advance(Duration.ofSeconds(2)); // now a minute and a second on the ticker; the wall clock barely moved
     assertThat(health.health().getStatus()).isEqualTo(Status.DOWN);
-    assertThat(health.health().getDetails().get("services").toString()).contains("DISCONNECTED");
+    assertThat(health.health().getDetails().get("services").toString())
+        .contains("DISCONNECTED", "staleness=PT1M1S");
 
     api.proxy().start();
-    await().atMost(WAIT).until(() -> health.health().getStatus().equals(Status.UP));
+    // The source counts a watch as back in step once it stayed up a while on the same ticker: let
+    // fake time run while waiting.
+    await().atMost(WAIT).until(() -> {
+      ticker.advance(Duration.ofSeconds(1));
+      return health.health().getStatus().equals(Status.UP);
+    });
 
     // The Actuator endpoint counts the outage as one reconnect of the watch.
-    assertThat(KDiscoveryEndpoint.describe(discovery.table().services().get(0), null, later.instant()))
+    assertThat(KDiscoveryEndpoint.describe(discovery.table().services().get(0), null, Clock.systemUTC().instant()))
         .extractingByKey("status").asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
-        .containsEntry("state", "SYNCED").containsEntry("reconnects", 1L);
+        .containsEntry("state", "SYNCED").containsEntry("staleness", "PT0S").containsEntry("reconnects", 1L);
+  }
+
+  @Test
+  void wallClockTimeDuringAnOutageDoesNotCountOnlyTheTickerDoes() {
+    KDiscoveryHealthIndicator health = new KDiscoveryHealthIndicator(discovery, Duration.ofMillis(1));
+
+    apiServerGoesAway(); // however long this takes on the wall clock, the ticker has not moved
+    assertThat(health.health().getStatus()).isEqualTo(Status.UP);
+    ticker.advance(Duration.ofMillis(2));
+    assertThat(health.health().getStatus()).isEqualTo(Status.DOWN);
   }
 
   private void apiServerGoesAway() {

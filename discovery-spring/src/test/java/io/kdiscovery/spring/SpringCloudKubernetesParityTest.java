@@ -161,10 +161,11 @@ class SpringCloudKubernetesParityTest {
 
   @Test
   void instancesFollowTheModelsOneUsableRule() {
-    // publishNotReadyAddresses: a terminating pod may say ready=true while serving=false
+    // publishNotReadyAddresses: a terminating pod may say ready=true while serving=false; kube-proxy
+    // routes to every ready endpoint, and so does the model's rule
     given(c -> c.service("default", "rolling").port("http", 80, 8080)
         .pod("127.0.0.65", true, true, false)      // in service
-        .pod("127.0.0.66", true, false, true)      // ready but not serving: terminating
+        .pod("127.0.0.66", true, false, true)      // ready (publishNotReadyAddresses) while terminating: in service
         .pod("127.0.0.67", false, true, true)      // serving while terminating: the fallback only
         .pod("127.0.0.68", false, false, false)    // starting
         .create());
@@ -172,11 +173,17 @@ class SpringCloudKubernetesParityTest {
         .pod("127.0.0.75", true, false, true)
         .pod("127.0.0.76", false, true, true)
         .create());
+    given(c -> c.service("default", "drained").port("http", 80, 8080)
+        .pod("127.0.0.77", false, false, true)
+        .pod("127.0.0.78", false, true, true)
+        .create());
     try (ConfigurableApplicationContext app = app()) {
       DiscoveryClient discovery = app.getBean(DiscoveryClient.class);
-      assertThat(hosts(discovery.getInstances("rolling"))).containsExactly("127.0.0.65");
-      // nothing in service: the pods serving while terminating, never the one that stopped serving
-      assertThat(hosts(discovery.getInstances("draining"))).containsExactly("127.0.0.76");
+      assertThat(hosts(discovery.getInstances("rolling"))).containsExactlyInAnyOrder("127.0.0.65", "127.0.0.66");
+      // the one ready endpoint is in service, so the serving-terminating one is not used
+      assertThat(hosts(discovery.getInstances("draining"))).containsExactly("127.0.0.75");
+      // nothing ready: the pods serving while terminating, never the one that stopped serving
+      assertThat(hosts(discovery.getInstances("drained"))).containsExactly("127.0.0.78");
     }
   }
 

@@ -1,5 +1,6 @@
 package io.kdiscovery.source.dns;
 
+import io.kdiscovery.model.RoutableAddresses;
 import io.kdiscovery.model.ServiceKey;
 import io.kdiscovery.source.Backoff;
 import io.kdiscovery.source.EndpointSource;
@@ -98,6 +99,7 @@ public final class DnsEndpointSource implements EndpointSource {
   private final DoubleSupplier random;
   private final Set<DnsWatch> watches = ConcurrentHashMap.newKeySet();
   private final String description;
+  private final RoutableAddresses routable;
   private volatile boolean closed;
 
   private DnsEndpointSource(Builder b, List<InetSocketAddress> servers, Name domain) {
@@ -107,9 +109,12 @@ public final class DnsEndpointSource implements EndpointSource {
     this.ticker = b.ticker;
     this.random = b.random;
     this.schedule = new RefreshSchedule(b.minRefresh, b.maxRefresh, b.jitter, b.backoff);
-    this.lookup = new DnsLookup(resolver(servers, b.queryTimeout), domain, b.srvProtocol, executor);
+    // The source is local when every name server is on this machine (a development set-up, the tests).
+    boolean local = servers.stream().allMatch(s -> s.getAddress() != null && s.getAddress().isLoopbackAddress());
+    this.routable = RoutableAddresses.of(b.loopback, local);
+    this.lookup = new DnsLookup(resolver(servers, b.queryTimeout), domain, b.srvProtocol, executor, routable);
     this.description = "DnsEndpointSource[servers=" + servers + ", domain=" + domain
-        + ", timeout=" + b.queryTimeout + ", " + schedule + "]";
+        + ", timeout=" + b.queryTimeout + ", " + schedule + ", " + routable + "]";
     log.info("dns: source started: {}", description);
   }
 
@@ -214,6 +219,7 @@ public final class DnsEndpointSource implements EndpointSource {
     private Executor executor;
     private Scheduler scheduler = Scheduler.system();
     private Ticker ticker = Ticker.system();
+    private RoutableAddresses.Loopback loopback = RoutableAddresses.Loopback.AUTO;
     private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
 
     private Builder() {}
@@ -236,6 +242,16 @@ public final class DnsEndpointSource implements EndpointSource {
      */
     public Builder nameServers(List<InetSocketAddress> nameServers) {
       this.nameServers = List.copyOf(nameServers);
+      return this;
+    }
+
+    /**
+     * Whether answers at loopback addresses become endpoints: {@link RoutableAddresses.Loopback#AUTO}
+     * (the default) only when every name server is a loopback address; link-local (the cloud metadata
+     * address included), unspecified and multicast addresses never do. See {@link RoutableAddresses}.
+     */
+    public Builder loopbackEndpoints(RoutableAddresses.Loopback loopback) {
+      this.loopback = Objects.requireNonNull(loopback, "loopback");
       return this;
     }
 

@@ -1,8 +1,8 @@
 package io.kdiscovery.source.dns;
 
 import io.kdiscovery.model.Endpoint;
+import io.kdiscovery.model.RoutableAddresses;
 import io.kdiscovery.model.ServiceKey;
-import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -62,13 +62,17 @@ final class DnsLookup {
   private final Name clusterDomain;
   private final String srvProtocol;
   private final Executor executor;
+  private final RoutableAddresses routable;
 
   /**
    * @param clusterDomain absolute, e.g. {@code cluster.local.}
    * @param executor where dnsjava finishes parsing answers
+   * @param routable which addresses in an answer may become endpoints; the others are skipped
    */
-  DnsLookup(Resolver resolver, Name clusterDomain, String srvProtocol, Executor executor) {
+  DnsLookup(Resolver resolver, Name clusterDomain, String srvProtocol, Executor executor,
+      RoutableAddresses routable) {
     this.resolver = resolver;
+    this.routable = routable;
     this.clusterDomain = clusterDomain;
     this.srvProtocol = srvProtocol;
     this.executor = executor;
@@ -234,10 +238,11 @@ final class DnsLookup {
     return r instanceof ARecord a ? a.getAddress() : ((AAAARecord) r).getAddress();
   }
 
-  private static void addEndpoint(List<Endpoint> endpoints, List<String> skipped, Name owner,
+  private void addEndpoint(List<Endpoint> endpoints, List<String> skipped, Name owner,
       InetAddress address, int port, String hostname, int weight) {
-    if (address.isAnyLocalAddress() || address.isMulticastAddress() || isBroadcast(address)) {
-      skipped.add("address " + address.getHostAddress() + " of " + owner + " is not a unicast address");
+    String refusal = routable.refusal(address);
+    if (refusal != null) {
+      skipped.add("address " + address.getHostAddress() + " of " + owner + " skipped: " + refusal);
       return;
     }
     try {
@@ -248,11 +253,6 @@ final class DnsLookup {
     } catch (IllegalArgumentException e) {
       skipped.add("record of " + owner + " skipped: " + e.getMessage());
     }
-  }
-
-  private static boolean isBroadcast(InetAddress address) {
-    return address instanceof Inet4Address
-        && Arrays.equals(address.getAddress(), new byte[] {-1, -1, -1, -1});
   }
 
   /** Sorted by address then port; of two endpoints at one address and port, the first is kept. */

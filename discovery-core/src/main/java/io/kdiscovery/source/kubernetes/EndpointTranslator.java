@@ -32,10 +32,16 @@ final class EndpointTranslator {
 
   private EndpointTranslator() {}
 
-  /** Every slice merged; for tests and for comparing with the incremental path. */
+  /**
+   * Every slice merged; for tests and for comparing with the incremental path. An address listed by
+   * several slices keeps its {@link #better(Endpoint, String, Endpoint, String) best} record, whatever
+   * order the slices come in.
+   */
   static List<Endpoint> fromSlices(Collection<SliceRecord> slices, PortMatch match, OnceLog onceLog) {
     Map<String, Endpoint> byHostPort = new LinkedHashMap<>();
-    for (SliceRecord slice : slices) {
+    List<SliceRecord> byKey = new ArrayList<>(slices);
+    byKey.sort(Comparator.comparing((SliceRecord s) -> s.key));
+    for (SliceRecord slice : byKey) { // by key: of equal records, better() keeps the first slice's
       for (Endpoint endpoint : fromSlice(slice, match, onceLog)) {
         byHostPort.merge(endpoint.hostPort(), endpoint, EndpointTranslator::better);
       }
@@ -171,9 +177,20 @@ final class EndpointTranslator {
     }
   }
 
-  /** Of two records of one address and port, the one more fit for traffic. */
+  /** Of two records of one address and port, the one more fit for traffic; {@code a} when equal. */
   static Endpoint better(Endpoint a, Endpoint b) {
     return rank(b) > rank(a) ? b : a;
+  }
+
+  /**
+   * Of two records of one address and port from two sources (slices), the one more fit for traffic;
+   * of two equally fit, the one whose source sorts first. The record kept (its pod name, zone, node,
+   * uid) is so a function of the current slices alone, never of the order of past events: the
+   * incremental merge ({@link MergedEndpoints}) and a full translation ({@link #fromSlices}) agree.
+   */
+  static boolean isBetter(Endpoint candidate, String candidateSource, Endpoint current, String currentSource) {
+    int byRank = Integer.compare(rank(candidate), rank(current));
+    return byRank > 0 || (byRank == 0 && candidateSource.compareTo(currentSource) < 0);
   }
 
   private static int rank(Endpoint e) {

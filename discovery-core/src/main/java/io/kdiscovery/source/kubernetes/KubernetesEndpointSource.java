@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.RequestConfig;
 import io.fabric8.kubernetes.client.RequestConfigBuilder;
 import io.kdiscovery.WatchScope;
 import io.kdiscovery.catalog.ServiceCatalog;
+import io.kdiscovery.model.RoutableAddresses;
 import io.kdiscovery.model.ServiceKey;
 import io.kdiscovery.source.Backoff;
 import io.kdiscovery.source.EndpointSource;
@@ -59,6 +60,7 @@ public final class KubernetesEndpointSource implements EndpointSource {
   private final Supplier<KubernetesClient> clientFactory;
   private final boolean ownsClient;
   private final WatchScope scope;
+  private final RoutableAddresses.Loopback loopback;
   private final Runtime runtime;
   private final Object lock = new Object();
   private final Map<WatchGroup.GroupKey, Held> groups = new HashMap<>(); // guarded by lock
@@ -71,6 +73,7 @@ public final class KubernetesEndpointSource implements EndpointSource {
     KubernetesClient given = builder.client;
     this.clientFactory = given != null ? () -> given : DefaultClient::build;
     this.scope = builder.scope;
+    this.loopback = builder.loopback;
     this.runtime = new Runtime(pool(IO_THREADS, "kdiscovery-k8s-io"), pool(SERIAL_THREADS, "kdiscovery-k8s-serial"),
         pool(2, "kdiscovery-catalog-listener"), builder.scheduler, builder.ticker, builder.clock, builder.backoff,
         builder.random);
@@ -112,7 +115,8 @@ public final class KubernetesEndpointSource implements EndpointSource {
       case CLUSTER -> new WatchGroup.GroupKey(null, null);
     };
     WatchGroup group = acquire(groupKey);
-    PortView view = new PortView(key, listener, group, new OnceLog(LoggerFactory.getLogger(PortView.class)));
+    PortView view = new PortView(key, listener, group, new OnceLog(LoggerFactory.getLogger(PortView.class)),
+        routableAddresses());
     group.add(view);
     return new Watch() {
       private final java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
@@ -145,6 +149,12 @@ public final class KubernetesEndpointSource implements EndpointSource {
     });
     group.add(created[0]);
     return created[0];
+  }
+
+  /** The address rule for this source's endpoints: is the API server itself on a loopback host? */
+  private RoutableAddresses routableAddresses() {
+    java.net.URL url = client().getMasterUrl();
+    return RoutableAddresses.of(loopback, url != null && RoutableAddresses.isLoopbackHost(url.getHost()));
   }
 
   private WatchGroup acquire(WatchGroup.GroupKey groupKey) {
@@ -398,6 +408,7 @@ public final class KubernetesEndpointSource implements EndpointSource {
     private Scheduler scheduler = Scheduler.system();
     private Ticker ticker = Ticker.system();
     private Clock clock = Clock.systemUTC();
+    private RoutableAddresses.Loopback loopback = RoutableAddresses.Loopback.AUTO;
 
     private Builder() {}
 
@@ -426,6 +437,17 @@ public final class KubernetesEndpointSource implements EndpointSource {
     }
 
     /** Measures how long a watch stayed up; {@link Ticker#system()} by default. */
+    /**
+     * Whether endpoints at loopback addresses are routed to: {@link RoutableAddresses.Loopback#AUTO}
+     * (the default) only when the API server's URL names a loopback host; link-local (the cloud
+     * metadata address included), unspecified and multicast addresses never are. See {@link
+     * RoutableAddresses}.
+     */
+    public Builder loopbackEndpoints(RoutableAddresses.Loopback loopback) {
+      this.loopback = Objects.requireNonNull(loopback, "loopback");
+      return this;
+    }
+
     public Builder ticker(Ticker ticker) {
       this.ticker = Objects.requireNonNull(ticker, "ticker");
       return this;

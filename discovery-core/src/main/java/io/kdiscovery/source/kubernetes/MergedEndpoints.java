@@ -14,7 +14,9 @@ import java.util.TreeSet;
  * EndpointSlices, or the one v1/Endpoints object), kept up to date change by change.
  *
  * <p>Replacing one source's contribution costs O(k log n) for its k endpoints among n: an address
- * listed by two slices (as while the controller moves it) is kept once, with its best record, and
+ * listed by two slices (as while the controller moves it) is kept once, with its best record (of
+ * equally fit records, the one of the slice whose key sorts first, so that the table is a function of
+ * the current slices alone, as a full translation gives it: {@link EndpointTranslator#isBetter}), and
  * the order (by address, then port) is kept by a sorted set, so nothing is re-sorted or compared
  * whole. The published list is built again only after a change, once, when asked for.
  *
@@ -228,12 +230,16 @@ final class MergedEndpoints {
       return firstRecord == null;
     }
 
-    /** Returns whether the best record changed. */
+    /** Returns whether the best record changed; the choice depends on the records held, not their order. */
     boolean chooseBest() {
       Endpoint chosen = firstRecord;
+      String chosenSource = firstSource;
       if (moreRecords != null) {
-        for (Endpoint record : moreRecords) {
-          chosen = EndpointTranslator.better(chosen, record);
+        for (int i = 0; i < moreRecords.size(); i++) {
+          if (EndpointTranslator.isBetter(moreRecords.get(i), moreSources.get(i), chosen, chosenSource)) {
+            chosen = moreRecords.get(i);
+            chosenSource = moreSources.get(i);
+          }
         }
       }
       boolean changed = !chosen.equals(best);

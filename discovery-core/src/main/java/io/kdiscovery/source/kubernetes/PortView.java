@@ -2,6 +2,7 @@ package io.kdiscovery.source.kubernetes;
 
 import io.fabric8.kubernetes.api.model.Endpoints;
 import io.kdiscovery.model.Endpoint;
+import io.kdiscovery.model.RoutableAddresses;
 import io.kdiscovery.model.ServiceInfo;
 import io.kdiscovery.model.ServiceKey;
 import io.kdiscovery.source.EndpointSource;
@@ -31,6 +32,7 @@ final class PortView implements EndpointSource.Watch {
   private final EndpointSource.Listener listener;
   private final WatchGroup group;
   private final OnceLog onceLog;
+  private final RoutableAddresses routable;
   private final MergedEndpoints merged = new MergedEndpoints();
   private final Map<String, String> translatedVersions = new HashMap<>();
   private PortMatch match;
@@ -42,8 +44,10 @@ final class PortView implements EndpointSource.Watch {
   private List<Endpoint> sentEndpoints;
   private boolean sentInStep;
 
-  PortView(ServiceKey key, EndpointSource.Listener listener, WatchGroup group, OnceLog onceLog) {
+  PortView(ServiceKey key, EndpointSource.Listener listener, WatchGroup group, OnceLog onceLog,
+      RoutableAddresses routable) {
     this.key = key;
+    this.routable = routable;
     this.serviceId = key.namespace() + "/" + key.name();
     this.listener = listener;
     this.group = group;
@@ -121,7 +125,7 @@ final class PortView implements EndpointSource.Watch {
     }
     List<Endpoint> translated;
     try {
-      translated = EndpointTranslator.fromEndpoints(endpoints, match, onceLog);
+      translated = routable("Endpoints " + serviceId, EndpointTranslator.fromEndpoints(endpoints, match, onceLog));
     } catch (RuntimeException e) {
       onceLog.warn("Endpoints " + serviceId + " could not be read (" + e + "); its addresses are left out");
       translated = List.of();
@@ -129,9 +133,31 @@ final class PortView implements EndpointSource.Watch {
     merged.put("Endpoints", translated);
   }
 
+  /**
+   * {@code endpoints} without those at addresses kdiscovery will not route to ({@link
+   * RoutableAddresses}), each skipped with one line; the rest of the object still counts.
+   */
+  private List<Endpoint> routable(String object, List<Endpoint> endpoints) {
+    List<Endpoint> kept = null;
+    for (int i = 0; i < endpoints.size(); i++) {
+      Endpoint e = endpoints.get(i);
+      String refusal = routable.refusal(e.address());
+      if (refusal != null) {
+        if (kept == null) {
+          kept = new ArrayList<>(endpoints.subList(0, i));
+        }
+        onceLog.warn(object + ": endpoint " + e.address() + (e.podName() == null ? "" : " (pod " + e.podName() + ")")
+            + " skipped: " + refusal);
+      } else if (kept != null) {
+        kept.add(e);
+      }
+    }
+    return kept == null ? endpoints : List.copyOf(kept);
+  }
+
   private List<Endpoint> translate(SliceRecord slice) {
     try {
-      return EndpointTranslator.fromSlice(slice, match, onceLog);
+      return routable("EndpointSlice " + slice.key, EndpointTranslator.fromSlice(slice, match, onceLog));
     } catch (RuntimeException e) {
       // The translator skips what it knows to be malformed; this is what it did not foresee.
       onceLog.warn("EndpointSlice " + slice.key + " could not be read (" + e

@@ -54,7 +54,7 @@ public final class IncrementalCostHarness {
 
       @Override
       public void onFailure(String reason, Throwable cause) {}
-    }, null, onceLog);
+    }, null, onceLog, io.kdiscovery.model.RoutableAddresses.of(io.kdiscovery.model.RoutableAddresses.Loopback.DENY, false));
 
     long beforeAlone = usedHeap();
     List<Endpoint> alone = EndpointTranslator.fromSlices(slices.values(), PortMatch.resolve(KEY, INFO, onceLog), onceLog);

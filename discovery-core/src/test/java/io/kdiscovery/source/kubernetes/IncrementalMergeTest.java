@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.kdiscovery.model.Endpoint;
+import io.kdiscovery.model.RoutableAddresses;
 import io.kdiscovery.model.ServiceInfo;
 import io.kdiscovery.model.ServiceKey;
 import io.kdiscovery.model.ServicePort;
@@ -11,6 +12,7 @@ import io.kdiscovery.source.EndpointSource;
 import io.kdiscovery.source.SourceState;
 import io.kdiscovery.testing.Hostnames;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +22,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The incremental path (one slice re-translated, merged into the port's set) always yields what a
- * full translation of every slice yields, and does no work for a slice it has seen already.
+ * full translation of every slice yields, and does no work for a slice it has seen already. The table
+ * is a function of the current slices alone: of records of one address in several slices with equal
+ * rank, the same one is kept whatever the order of past events (and whatever order the full
+ * translation reads the slices in).
  */
 class IncrementalMergeTest {
 
@@ -40,7 +45,8 @@ class IncrementalMergeTest {
     public void onFailure(String reason, Throwable cause) {
       throw new AssertionError(reason, cause);
     }
-  }, null, new OnceLog(LoggerFactory.getLogger(IncrementalMergeTest.class)));
+  }, null, new OnceLog(LoggerFactory.getLogger(IncrementalMergeTest.class)),
+      RoutableAddresses.of(RoutableAddresses.Loopback.DENY, false));
 
   private final SliceRecord.Interner interner = new SliceRecord.Interner();
 
@@ -59,12 +65,14 @@ class IncrementalMergeTest {
         Hostnames.SliceBuilder builder = Hostnames.slice(name);
         int count = random.nextInt(6);
         for (int i = 0; i < count; i++) {
-          // A small address space, so that slices share addresses (a pod moving between slices).
+          // A small address space, so that slices share addresses (a pod moving between slices), and
+          // records that differ by slice (pod name), so that which one the table keeps shows.
           String ip = "10.0.0." + random.nextInt(30);
+          String pod = "pod-" + ip + "-in-" + name;
           switch (random.nextInt(3)) {
-            case 0 -> builder.ready("pod-" + ip, ip);
-            case 1 -> builder.notReady("pod-" + ip, ip);
-            default -> builder.terminating("pod-" + ip, ip);
+            case 0 -> builder.ready(pod, ip);
+            case 1 -> builder.notReady(pod, ip);
+            default -> builder.terminating(pod, ip);
           }
         }
         SliceRecord slice = SliceRecord.of(new EndpointSliceBuilder(builder.build()).editMetadata()
@@ -73,12 +81,42 @@ class IncrementalMergeTest {
         view.sliceChanged("default/" + name, slice);
       }
       view.publish(INFO, true, null, null);
-      List<Endpoint> full = EndpointTranslator.fromSlices(slices.values(), PortMatch.resolve(KEY, INFO,
-          new OnceLog(LoggerFactory.getLogger(IncrementalMergeTest.class))), new OnceLog(LoggerFactory.getLogger(
-          IncrementalMergeTest.class)));
+      List<SliceRecord> current = new ArrayList<>(slices.values());
+      List<Endpoint> full = fullTranslation(current);
+      Collections.shuffle(current, random);
+      assertThat(fullTranslation(current)).as("step %d, slices in another order", step).isEqualTo(full);
       List<Endpoint> incremental = states.isEmpty() ? List.of() : states.get(states.size() - 1).endpoints();
+      // Endpoint.equals compares the whole record (pod name included), so this checks which one is kept.
       assertThat(incremental).as("step %d", step).containsExactlyElementsOf(full);
     }
+  }
+
+  private static List<Endpoint> fullTranslation(List<SliceRecord> slices) {
+    OnceLog log = new OnceLog(LoggerFactory.getLogger(IncrementalMergeTest.class));
+    return EndpointTranslator.fromSlices(slices, PortMatch.resolve(KEY, INFO, log), log);
+  }
+
+  @Test
+  void ofTwoEquallyFitRecordsOfOneAddressTheFirstSliceByNameIsKeptWhateverTheOrderOfEvents() {
+    SliceRecord a = slice("a", "pod-in-a", 1);
+    SliceRecord b = slice("b", "pod-in-b", 2);
+    view.syncSlices(INFO, Map.of());
+    view.sliceChanged("default/b", b);
+    view.sliceChanged("default/a", a);
+    view.publish(INFO, true, null, null);
+    assertThat(states.get(states.size() - 1).endpoints()).extracting(Endpoint::podName).containsExactly("pod-in-a");
+
+    SliceRecord c = slice("c", "pod-in-c", 3);
+    view.sliceChanged("default/c", c);
+    view.sliceRemoved("default/a");
+    view.publish(INFO, true, null, null);
+    assertThat(states.get(states.size() - 1).endpoints()).extracting(Endpoint::podName).containsExactly("pod-in-b");
+    assertThat(fullTranslation(List.of(c, b))).extracting(Endpoint::podName).containsExactly("pod-in-b");
+  }
+
+  private SliceRecord slice(String name, String pod, int version) {
+    return SliceRecord.of(new EndpointSliceBuilder(Hostnames.slice(name).ready(pod, "10.0.0.1").build())
+        .editMetadata().withResourceVersion(Integer.toString(version)).endMetadata().build(), interner);
   }
 
   @Test

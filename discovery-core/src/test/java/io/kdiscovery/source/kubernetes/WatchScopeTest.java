@@ -164,7 +164,8 @@ class WatchScopeTest {
       delivered.add(snapshot.version());
       visibleAlready.add(handle.snapshot().map(ServiceSnapshot::version).orElse(0L) >= snapshot.version());
     }));
-    assertThat(delivered).hasSize(1); // the current snapshot, before subscribeInline returned
+    // The current snapshot comes first, on the table's update thread, before any later update.
+    await().atMost(WAIT).untilAsserted(() -> assertThat(delivered).hasSize(1));
     for (int i = 2; i <= 6; i++) {
       api.apply(Hostnames.slice("web-0-abc").forService("web-0").ready("web-0-pod", "10.244.1." + i).build());
       int n = i;

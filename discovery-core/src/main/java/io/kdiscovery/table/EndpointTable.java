@@ -43,6 +43,7 @@ public interface EndpointTable extends AutoCloseable {
     Duration idleTimeout = Duration.ZERO;
     Executor listenerExecutor;
     Scheduler scheduler = Scheduler.system();
+    ProgrammingLatencyListener latencyListener = ProgrammingLatencyListener.none();
 
     private Builder(EndpointSource source) {
       this.source = Objects.requireNonNull(source, "source");
@@ -80,6 +81,15 @@ public interface EndpointTable extends AutoCloseable {
     /** Runs the idle timeout; {@link Scheduler#system()} by default; a fake one in tests. */
     public Builder scheduler(Scheduler scheduler) {
       this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+      return this;
+    }
+
+    /**
+     * Receives the trigger-to-table latency of every published snapshot that carries a change trigger
+     * time ({@link ProgrammingLatency.Stage#TABLE}); none by default.
+     */
+    public Builder programmingLatencyListener(ProgrammingLatencyListener listener) {
+      this.latencyListener = Objects.requireNonNull(listener, "listener");
       return this;
     }
 

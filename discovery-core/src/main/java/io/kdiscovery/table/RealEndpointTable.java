@@ -38,6 +38,7 @@ final class RealEndpointTable implements EndpointTable {
 
   private final EndpointSource source;
   private final Clock clock;
+  private final ProgrammingLatencyListener latencyListener;
   private final Duration idleTimeout;
   private final ThreadPoolExecutor control;
   private final Scheduler scheduler;
@@ -51,6 +52,7 @@ final class RealEndpointTable implements EndpointTable {
   RealEndpointTable(EndpointTable.Builder builder) {
     this.source = builder.source;
     this.clock = builder.clock;
+    this.latencyListener = builder.latencyListener;
     this.idleTimeout = builder.idleTimeout;
     this.scheduler = builder.scheduler;
     // A source callback that races with close() is dropped, not thrown back at the source's thread.
@@ -79,7 +81,7 @@ final class RealEndpointTable implements EndpointTable {
       }
       TableEntry entry = entries.get(key);
       if (entry == null) {
-        entry = new TableEntry(key, source, clock, control, listenerExecutor);
+        entry = new TableEntry(key, source, clock, control, listenerExecutor, latencyListener);
         entries.put(key, entry);
         control.execute(entry::start);
       }

@@ -30,6 +30,7 @@ final class TableEntry implements EndpointSource.Listener {
   private final Clock clock;
   private final Executor control;
   private final Executor listenerExecutor;
+  private final ProgrammingLatencyListener latencyListener;
   private final CopyOnWriteArrayList<Delivery<ServiceSnapshot>> deliveries = new CopyOnWriteArrayList<>();
   // Inline listeners get each snapshot before it is published. The monitor (control plane only, never a
   // request thread) orders a new inline listener's first, synchronous delivery against the control
@@ -50,7 +51,9 @@ final class TableEntry implements EndpointSource.Listener {
   int users;
   Scheduler.Task idleStop;
 
-  TableEntry(ServiceKey key, EndpointSource source, Clock clock, Executor control, Executor listenerExecutor) {
+  TableEntry(ServiceKey key, EndpointSource source, Clock clock, Executor control, Executor listenerExecutor,
+      ProgrammingLatencyListener latencyListener) {
+    this.latencyListener = latencyListener;
     this.key = key;
     this.source = source;
     this.clock = clock;
@@ -141,7 +144,7 @@ final class TableEntry implements EndpointSource.Listener {
       return; // a relist or refresh that changed nothing is not a new version
     }
     ServiceSnapshot next = new ServiceSnapshot(key, current == null ? 1 : current.version() + 1, now,
-        state.serviceFound(), state.service(), state.endpoints());
+        state.serviceFound(), state.service(), state.endpoints(), state.changeTriggeredAt());
     // Inline listeners (a bound balancer) hold the snapshot before any reader can see it.
     synchronized (inlineLock) {
       for (InlineListener inline : inlineListeners) {
@@ -150,9 +153,22 @@ final class TableEntry implements EndpointSource.Listener {
       snapshot = next;
     }
     log.debug("{}", next);
+    reportLatency(next, now);
     first.complete(next);
     for (Delivery<ServiceSnapshot> delivery : deliveries) {
       delivery.offer(next);
+    }
+  }
+
+  private void reportLatency(ServiceSnapshot next, Instant now) {
+    ProgrammingLatency latency = ProgrammingLatency.of(next, ProgrammingLatency.Stage.TABLE, now);
+    if (latency == null) {
+      return;
+    }
+    try {
+      latencyListener.onLatency(latency);
+    } catch (RuntimeException e) {
+      log.warn("programming-latency listener {} threw on {}; it keeps receiving later ones", latencyListener, key, e);
     }
   }
 

@@ -112,7 +112,8 @@ public final class KubernetesEndpointSource implements EndpointSource {
       case CLUSTER -> new WatchGroup.GroupKey(null, null);
     };
     WatchGroup group = acquire(groupKey);
-    PortView view = new PortView(key, listener, group, new OnceLog(LoggerFactory.getLogger(PortView.class)));
+    PortView view = new PortView(key, listener, group, new OnceLog(LoggerFactory.getLogger(PortView.class)),
+        runtime.clock().millis());
     group.add(view);
     return new Watch() {
       private final java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();

@@ -6,6 +6,8 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointHints;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.ForZone;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -41,6 +43,15 @@ final class SliceRecord {
   record Entry(String address, io.kdiscovery.model.EndpointConditions conditions, String zone, String nodeName,
       String hostname, String podName, String podUid, Set<String> zoneHints) {}
 
+  /** The EndpointSlice controller's annotation: when the Pod or Service change behind the slice happened. */
+  static final String TRIGGER_TIME_ANNOTATION = "endpoints.kubernetes.io/last-change-trigger-time";
+  /** {@link #triggerMillis} of a slice without the annotation. */
+  static final long NO_TRIGGER = Long.MIN_VALUE;
+  /** {@link #triggerMillis} of a slice whose annotation is not an RFC 3339 time. */
+  static final long BAD_TRIGGER = Long.MIN_VALUE + 1;
+  /** Longer than any RFC 3339 time; a longer value is not parsed at all. */
+  private static final int MAX_TRIGGER_LENGTH = 64;
+
   /** {@code namespace/name}: the feed's key and what warnings name. */
   final String key;
   final String resourceVersion;
@@ -51,15 +62,21 @@ final class SliceRecord {
   final List<Port> ports;
   /** As listed, null elements included; never null. */
   final List<Entry> endpoints;
+  /**
+   * The trigger-time annotation in epoch milliseconds, {@link #NO_TRIGGER} or {@link #BAD_TRIGGER}: one
+   * long per slice, nothing per endpoint.
+   */
+  final long triggerMillis;
 
   private SliceRecord(String key, String resourceVersion, String serviceId, String addressType, List<Port> ports,
-      List<Entry> endpoints) {
+      List<Entry> endpoints, long triggerMillis) {
     this.key = key;
     this.resourceVersion = resourceVersion;
     this.serviceId = serviceId;
     this.addressType = addressType;
     this.ports = ports;
     this.endpoints = endpoints;
+    this.triggerMillis = triggerMillis;
   }
 
   /** The compact form of {@code slice}, which must have metadata with a name. */
@@ -88,7 +105,24 @@ final class SliceRecord {
       endpoints = Collections.unmodifiableList(Arrays.asList(array));
     }
     return new SliceRecord(key, slice.getMetadata().getResourceVersion(), serviceId,
-        interner.intern(slice.getAddressType()), ports, endpoints);
+        interner.intern(slice.getAddressType()), ports, endpoints, triggerMillis(slice.getMetadata().getAnnotations()));
+  }
+
+  /** The trigger time of a slice's annotations, as {@link #triggerMillis} keeps it. */
+  static long triggerMillis(Map<String, String> annotations) {
+    String value = annotations == null ? null : annotations.get(TRIGGER_TIME_ANNOTATION);
+    if (value == null || value.isEmpty()) {
+      return NO_TRIGGER;
+    }
+    if (value.length() > MAX_TRIGGER_LENGTH) {
+      return BAD_TRIGGER;
+    }
+    try {
+      long millis = OffsetDateTime.parse(value).toInstant().toEpochMilli();
+      return millis <= BAD_TRIGGER ? BAD_TRIGGER : millis;
+    } catch (DateTimeParseException | ArithmeticException e) {
+      return BAD_TRIGGER;
+    }
   }
 
   private static Entry entry(io.fabric8.kubernetes.api.model.discovery.v1.Endpoint e, Interner interner) {

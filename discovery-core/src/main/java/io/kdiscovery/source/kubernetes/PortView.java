@@ -43,7 +43,7 @@ final class PortView implements EndpointSource.Watch {
   private final Map<String, String> translatedVersions = new HashMap<>();
   private PortMatch match;
   private boolean legacy;
-  private final long startMillis;
+  private final long startMicros;
   private final Map<String, Long> countedTriggers = new HashMap<>(); // slice key -> trigger counted last
   private long pendingTrigger = SliceRecord.NO_TRIGGER; // the earliest trigger not yet published
 
@@ -58,10 +58,10 @@ final class PortView implements EndpointSource.Watch {
     this(key, listener, group, onceLog, Long.MIN_VALUE);
   }
 
-  /** @param startMillis when the watch started, on the source's clock: earlier triggers are not counted */
-  PortView(ServiceKey key, EndpointSource.Listener listener, WatchGroup group, OnceLog onceLog, long startMillis) {
+  /** @param startMicros when the watch started, on the source's clock: earlier triggers are not counted */
+  PortView(ServiceKey key, EndpointSource.Listener listener, WatchGroup group, OnceLog onceLog, long startMicros) {
     this.key = key;
-    this.startMillis = startMillis;
+    this.startMicros = startMicros;
     this.serviceId = key.namespace() + "/" + key.name();
     this.listener = listener;
     this.group = group;
@@ -127,13 +127,13 @@ final class PortView implements EndpointSource.Watch {
   }
 
   private void noteTrigger(String sliceKey, SliceRecord slice) {
-    long trigger = slice.triggerMillis;
+    long trigger = slice.triggerMicros;
     if (trigger == SliceRecord.BAD_TRIGGER) {
       onceLog.warn("EndpointSlice " + slice.key + " has an " + SliceRecord.TRIGGER_TIME_ANNOTATION
           + " annotation that is not an RFC 3339 time; its changes are not timed");
       return;
     }
-    if (trigger == SliceRecord.NO_TRIGGER || trigger < startMillis) {
+    if (trigger == SliceRecord.NO_TRIGGER || trigger < startMicros) {
       return;
     }
     Long counted = countedTriggers.put(sliceKey, trigger);
@@ -201,7 +201,7 @@ final class PortView implements EndpointSource.Watch {
       return;
     }
     Instant triggeredAt = trigger == SliceRecord.NO_TRIGGER || sentEndpoints == endpoints ? null
-        : Instant.ofEpochMilli(trigger);
+        : Instant.EPOCH.plus(trigger, java.time.temporal.ChronoUnit.MICROS);
     sent = true;
     sentFound = found;
     sentInfo = info;

@@ -45,9 +45,9 @@ final class SliceRecord {
 
   /** The EndpointSlice controller's annotation: when the Pod or Service change behind the slice happened. */
   static final String TRIGGER_TIME_ANNOTATION = "endpoints.kubernetes.io/last-change-trigger-time";
-  /** {@link #triggerMillis} of a slice without the annotation. */
+  /** {@link #triggerMicros} of a slice without the annotation. */
   static final long NO_TRIGGER = Long.MIN_VALUE;
-  /** {@link #triggerMillis} of a slice whose annotation is not an RFC 3339 time. */
+  /** {@link #triggerMicros} of a slice whose annotation is not an RFC 3339 time. */
   static final long BAD_TRIGGER = Long.MIN_VALUE + 1;
   /** Longer than any RFC 3339 time; a longer value is not parsed at all. */
   private static final int MAX_TRIGGER_LENGTH = 64;
@@ -63,20 +63,21 @@ final class SliceRecord {
   /** As listed, null elements included; never null. */
   final List<Entry> endpoints;
   /**
-   * The trigger-time annotation in epoch milliseconds, {@link #NO_TRIGGER} or {@link #BAD_TRIGGER}: one
+   * The trigger-time annotation in epoch microseconds (RFC 3339 times may carry nanoseconds; loopback
+   * latencies are below a millisecond), {@link #NO_TRIGGER} or {@link #BAD_TRIGGER}: one
    * long per slice, nothing per endpoint.
    */
-  final long triggerMillis;
+  final long triggerMicros;
 
   private SliceRecord(String key, String resourceVersion, String serviceId, String addressType, List<Port> ports,
-      List<Entry> endpoints, long triggerMillis) {
+      List<Entry> endpoints, long triggerMicros) {
     this.key = key;
     this.resourceVersion = resourceVersion;
     this.serviceId = serviceId;
     this.addressType = addressType;
     this.ports = ports;
     this.endpoints = endpoints;
-    this.triggerMillis = triggerMillis;
+    this.triggerMicros = triggerMicros;
   }
 
   /** The compact form of {@code slice}, which must have metadata with a name. */
@@ -105,11 +106,11 @@ final class SliceRecord {
       endpoints = Collections.unmodifiableList(Arrays.asList(array));
     }
     return new SliceRecord(key, slice.getMetadata().getResourceVersion(), serviceId,
-        interner.intern(slice.getAddressType()), ports, endpoints, triggerMillis(slice.getMetadata().getAnnotations()));
+        interner.intern(slice.getAddressType()), ports, endpoints, triggerMicros(slice.getMetadata().getAnnotations()));
   }
 
-  /** The trigger time of a slice's annotations, as {@link #triggerMillis} keeps it. */
-  static long triggerMillis(Map<String, String> annotations) {
+  /** The trigger time of a slice's annotations, as {@link #triggerMicros} keeps it. */
+  static long triggerMicros(Map<String, String> annotations) {
     String value = annotations == null ? null : annotations.get(TRIGGER_TIME_ANNOTATION);
     if (value == null || value.isEmpty()) {
       return NO_TRIGGER;
@@ -118,8 +119,9 @@ final class SliceRecord {
       return BAD_TRIGGER;
     }
     try {
-      long millis = OffsetDateTime.parse(value).toInstant().toEpochMilli();
-      return millis <= BAD_TRIGGER ? BAD_TRIGGER : millis;
+      java.time.Instant time = OffsetDateTime.parse(value).toInstant();
+      long micros = Math.addExact(Math.multiplyExact(time.getEpochSecond(), 1_000_000L), time.getNano() / 1_000);
+      return micros <= BAD_TRIGGER ? BAD_TRIGGER : micros;
     } catch (DateTimeParseException | ArithmeticException e) {
       return BAD_TRIGGER;
     }

@@ -14,7 +14,12 @@ import io.grpc.StatusRuntimeException;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.kdiscovery.KDiscovery;
+import io.kdiscovery.table.ProgrammingLatency;
+import io.kdiscovery.table.ProgrammingLatency.Stage;
+import java.time.Instant;
+import java.util.concurrent.CopyOnWriteArrayList;
 import io.kdiscovery.testing.Hostnames;
 import java.time.Duration;
 import java.util.HashMap;
@@ -227,6 +232,18 @@ class KDiscoveryPolicyTest {
     assertThat(cluster.discovery.location().zone()).isEqualTo("zone-b");
     await().atMost(Duration.ofSeconds(2)).until(() -> Cluster.spread(channel, 20).keySet().equals(Set.of(pod(3), pod(4))));
     assertThat(Cluster.spread(channel, 200)).containsOnlyKeys(pod(3), pod(4));
+
+    // A change stamped by the EndpointSlice controller is timed up to the policy's balancer too.
+    List<ProgrammingLatency> measured = new CopyOnWriteArrayList<>();
+    cluster.discovery.onProgrammingLatency(measured::add);
+    EndpointSlice stamped = slice.build();
+    stamped.getEndpoints().get(0).getConditions().setReady(false);
+    stamped.getMetadata().getAnnotations().put("endpoints.kubernetes.io/last-change-trigger-time",
+        Instant.now().minusMillis(100).toString());
+    cluster.api.apply(stamped);
+    await().atMost(Duration.ofSeconds(10)).until(() -> measured.stream().anyMatch(m -> m.stage() == Stage.BALANCER));
+    assertThat(measured).filteredOn(m -> m.stage() == Stage.BALANCER).first()
+        .satisfies(m -> assertThat(m.latency()).isGreaterThanOrEqualTo(Duration.ofMillis(100)));
   }
 
   @Test

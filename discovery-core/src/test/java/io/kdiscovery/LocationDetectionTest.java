@@ -3,6 +3,7 @@ package io.kdiscovery;
 import static io.kdiscovery.testing.FaultDispatcher.path;
 import static io.kdiscovery.testing.FaultDispatcher.status;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -20,9 +21,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,13 +44,15 @@ class LocationDetectionTest {
   @TempDir
   Path dir;
 
-  private ApiServer api;
+  // One server for the class (each start costs a second or more on a loaded machine); each test sees
+  // only the requests made since it began, and its own faults.
+  private static ApiServer api;
   private Path namespaceFile;
+  private int requestsBefore;
 
-  @BeforeEach
-  void cluster() throws IOException {
+  @BeforeAll
+  static void cluster() {
     api = new ApiServer();
-    namespaceFile = Files.writeString(dir.resolve("namespace"), "default");
     api.admin().resource(new PodBuilder().withNewMetadata().withName(POD).withNamespace("default").endMetadata()
         .withNewSpec().withNodeName("node-a").addNewContainer().withName("app").withImage("app").endContainer()
         .endSpec().build()).create();
@@ -54,9 +60,25 @@ class LocationDetectionTest {
         .addToLabels("topology.kubernetes.io/zone", "zone-a").endMetadata().build()).create();
   }
 
-  @AfterEach
-  void stop() {
+  @AfterAll
+  static void stop() {
     api.close();
+  }
+
+  @BeforeEach
+  void start() throws IOException {
+    namespaceFile = Files.writeString(dir.resolve("namespace"), "default");
+    requestsBefore = api.faults().requests().size();
+  }
+
+  @AfterEach
+  void clear() {
+    api.faults().clearFaults();
+  }
+
+  private List<String> requests() {
+    List<String> all = api.faults().requests();
+    return all.subList(requestsBefore, all.size());
   }
 
   private KDiscovery.Builder discovery(Map<String, String> environment) {
@@ -92,7 +114,7 @@ class LocationDetectionTest {
     try (KDiscovery discovery = discovery(Map.of("NODE_NAME", "node-a", "HOSTNAME", POD)).build()) {
       assertThat(discovery.location()).isEqualTo(new Location("zone-a", "node-a"));
     }
-    assertThat(api.faults().requests()).noneMatch(r -> r.contains("/pods/"));
+    assertThat(requests()).noneMatch(r -> r.contains("/pods/"));
   }
 
   @Test
@@ -130,7 +152,7 @@ class LocationDetectionTest {
     try (KDiscovery discovery = discovery(Map.of("HOSTNAME", POD)).zone("zone-c").build()) {
       assertThat(discovery.location()).isEqualTo(new Location("zone-c", "node-a"));
     }
-    assertThat(api.faults().requests()).noneMatch(r -> r.contains("/nodes/"));
+    assertThat(requests()).noneMatch(r -> r.contains("/nodes/"));
   }
 
   @Test
@@ -149,7 +171,20 @@ class LocationDetectionTest {
         .namespaceFile(dir.resolve("absent")).build()) {
       assertThat(discovery.location()).isEqualTo(Location.UNKNOWN);
     }
-    assertThat(api.faults().requests()).noneMatch(r -> r.contains("/pods/") || r.contains("/nodes/"));
+    assertThat(requests()).noneMatch(r -> r.contains("/pods/") || r.contains("/nodes/"));
+  }
+
+  @Test
+  void theDetectionThreadIsGoneAfterTwentyInstancesAreBuiltAndClosed() {
+    for (int i = 0; i < 20; i++) {
+      try (KDiscovery discovery = discovery(Map.of("NODE_NAME", "node-a")).build()) {
+        if (i % 2 == 0) {
+          assertThat(discovery.location().zone()).isEqualTo("zone-a"); // every other one closed mid-detection
+        }
+      }
+    }
+    await().atMost(WAIT).until(() -> Thread.getAllStackTraces().keySet().stream()
+        .noneMatch(t -> t.getName().startsWith("kdiscovery-location")));
   }
 
   @Test
@@ -157,7 +192,7 @@ class LocationDetectionTest {
     try (KDiscovery discovery = discovery(Map.of("NODE_NAME", "../../secrets", "HOSTNAME", "a/b")).build()) {
       assertThat(discovery.location()).isEqualTo(Location.UNKNOWN);
     }
-    assertThat(api.faults().requests()).noneMatch(r -> r.contains("secrets") || r.contains("a/b"));
+    assertThat(requests()).noneMatch(r -> r.contains("secrets") || r.contains("a/b"));
   }
 
   /**

@@ -17,8 +17,9 @@ import java.util.Objects;
  *
  * <p>It spans the controller's own batching, the API server, the watch and kdiscovery. The trigger
  * time comes from the control plane's clock: when the application's clock runs behind, the difference
- * can come out negative; it is then reported as zero with {@link #clockSkewed()} set, and such
- * measurements are best left out of percentiles (the Micrometer meters count them separately).
+ * can come out negative; it is then reported as zero with {@link #clockSkewed()} set (the Spring
+ * integration's Micrometer timers record it as zero and count it in {@code
+ * kdiscovery.programming.clock.skew}, so a dashboard can tell a fast change from a skewed clock).
  *
  * @param service the Service port
  * @param stage what had the change

@@ -51,11 +51,17 @@ public final class BalancedService implements AutoCloseable {
   private final CompletableFuture<ServiceSnapshot> firstUpdate = new CompletableFuture<>();
 
   BalancedService(ServiceHandle handle, LoadBalancer balancer) {
+    this(handle, balancer, snapshot -> {});
+  }
+
+  /** @param serving told of each snapshot once the balancer picks from it (for the programming latency) */
+  BalancedService(ServiceHandle handle, LoadBalancer balancer, java.util.function.Consumer<ServiceSnapshot> serving) {
     this.handle = handle;
     this.balancer = balancer;
     // The table's serial update context is the balancer's single updater.
     this.subscription = handle.subscribeInline(snapshot -> {
       balancer.update(snapshot);
+      serving.accept(snapshot);
       firstUpdate.complete(snapshot);
     });
   }

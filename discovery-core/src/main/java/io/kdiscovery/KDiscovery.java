@@ -4,18 +4,33 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kdiscovery.balancing.LoadBalancer;
 import io.kdiscovery.catalog.ServiceCatalog;
 import io.kdiscovery.model.RoutableAddresses;
+import io.kdiscovery.model.Location;
 import io.kdiscovery.model.ServiceKey;
+import io.kdiscovery.model.ServiceSnapshot;
 import io.kdiscovery.source.Backoff;
 import io.kdiscovery.source.EndpointSource;
 import io.kdiscovery.source.dns.DnsEndpointSource;
 import io.kdiscovery.source.kubernetes.KubernetesEndpointSource;
 import io.kdiscovery.table.EndpointTable;
+import io.kdiscovery.table.ProgrammingLatency;
+import io.kdiscovery.table.ProgrammingLatencyListener;
 import io.kdiscovery.table.ServiceHandle;
+import io.kdiscovery.table.Subscription;
+import io.kdiscovery.time.DaemonThreads;
 import io.kdiscovery.time.Scheduler;
 import io.kdiscovery.time.Ticker;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The entry point of kdiscovery: a live endpoint table per Service port, fed by the Kubernetes API
@@ -32,8 +47,20 @@ import java.util.Objects;
  * <p>Thread-safe; meant to be created once per application and shared. Opening never blocks on
  * I/O. Closing stops every watch and releases what this instance created (threads, and the
  * Kubernetes client unless it was passed in).
+ *
+ * <p><b>Where am I.</b> At build, the application's zone and node are found once, off the request
+ * path ({@link #location()}): the node from {@code NODE_NAME} or the application's own Pod, the zone
+ * from that node's {@code topology.kubernetes.io/zone} label, else {@code KDISCOVERY_ZONE}; explicit
+ * {@link Builder#zone}/{@link Builder#node} settings win. Every balancer made by {@link #balance}
+ * prefers that zone and node where a Service asks for it, unless its builder sets its own.
+ *
+ * <p><b>How late am I.</b> Each snapshot that publishes a change stamped by the EndpointSlice
+ * controller carries its trigger time ({@link ServiceSnapshot#changeTriggeredAt()}); the latency from
+ * it to the table and to each balancer goes to {@link #onProgrammingLatency} listeners.
  */
 public final class KDiscovery implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(KDiscovery.class);
 
   private final EndpointSource source;
   private final EndpointTable table;
@@ -42,6 +69,11 @@ public final class KDiscovery implements AutoCloseable {
   private final WatchScope watchScope;
   private final Ticker ticker;
   private final Scheduler scheduler;
+  private final Clock clock;
+  private final Duration locationWait;
+  private final CompletableFuture<Location> location = new CompletableFuture<>();
+  private final CopyOnWriteArrayList<ProgrammingLatencyListener> latencyListeners = new CopyOnWriteArrayList<>();
+  private volatile boolean locationLateLogged;
 
   private KDiscovery(Builder builder) {
     this.watchScope = builder.watchScope;
@@ -50,8 +82,45 @@ public final class KDiscovery implements AutoCloseable {
     this.source = builder.source != null ? builder.source : source(builder);
     this.configuredNamespace = builder.namespace;
     this.client = builder.client;
+    this.clock = builder.clock;
+    this.locationWait = builder.locationWait;
     this.table = EndpointTable.builder(source).clock(builder.clock).idleTimeout(builder.idleTimeout)
-        .scheduler(builder.scheduler).ticker(builder.ticker).build();
+        .scheduler(builder.scheduler).ticker(builder.ticker).programmingLatencyListener(this::latency).build();
+    detectLocation(builder);
+  }
+
+  /**
+   * Starts finding the location: at once from settings and environment, or on a short-lived daemon
+   * thread when the API must be asked (two GETs), so that building never waits on the API server.
+   */
+  private void detectLocation(Builder builder) {
+    LocationDetection detection = new LocationDetection(builder.zone, builder.node,
+        builder.environment != null ? builder.environment : System.getenv(),
+        builder.namespaceFile != null ? builder.namespaceFile : LocationDetection.NAMESPACE_FILE);
+    boolean apiReadable = client != null || source instanceof KubernetesEndpointSource
+        || source instanceof AutoEndpointSource;
+    if (!apiReadable || !detection.needsApi()) {
+      location.complete(detection.detect(null));
+      return;
+    }
+    DaemonThreads.newThread("kdiscovery-location", () -> {
+      try {
+        location.complete(detection.detect(this::clientForLocation));
+      } catch (RuntimeException e) {
+        log.warn("kdiscovery: could not find the application's zone and node; picks ignore zone preferences", e);
+        location.complete(Location.UNKNOWN);
+      }
+    }).start();
+  }
+
+  private KubernetesClient clientForLocation() {
+    if (client != null) {
+      return client;
+    }
+    if (source instanceof KubernetesEndpointSource kubernetes) {
+      return kubernetes.client();
+    }
+    return ((AutoEndpointSource) source).kubernetes().client();
   }
 
   private static EndpointSource source(Builder builder) {
@@ -112,11 +181,80 @@ public final class KDiscovery implements AutoCloseable {
     return balance(ServiceKey.parse(target, defaultNamespace()), balancer);
   }
 
-  /** Opens {@code key} and binds it to a load balancer built from {@code balancer}. */
+  /**
+   * Opens {@code key} and binds it to a load balancer built from {@code balancer}, which prefers this
+   * instance's {@link #location()} unless it sets its own {@code localZone}/{@code localNode}. May
+   * wait for the location, at most the builder's {@link Builder#locationWait} after this instance was
+   * built.
+   */
   public BalancedService balance(ServiceKey key, LoadBalancer.Builder balancer) {
     Objects.requireNonNull(balancer, "balancer");
-    LoadBalancer built = balancer.service(key).build();
-    return new BalancedService(table.open(key), built);
+    LoadBalancer built = balancer.service(key).defaultLocation(location()).build();
+    return new BalancedService(table.open(key), built, this::balancerServing);
+  }
+
+  /**
+   * Where the application runs: its zone and node as found when this instance was built (see the
+   * class comment), or {@link Location#UNKNOWN} parts. Waits for the detection at most {@link
+   * Builder#locationWait}; past it, returns {@link Location#UNKNOWN} (logged once) and the detection
+   * finishes in the background for later callers.
+   */
+  public Location location() {
+    Location known = location.getNow(null);
+    if (known != null) {
+      return known;
+    }
+    try {
+      return location.get(locationWait.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      if (!locationLateLogged) {
+        locationLateLogged = true;
+        log.warn("kdiscovery: the zone and node were not found within {} (locationWait); balancers built now"
+            + " ignore zone preferences", locationWait);
+      }
+      return Location.UNKNOWN;
+    } catch (ExecutionException e) {
+      return Location.UNKNOWN;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Location.UNKNOWN;
+    }
+  }
+
+  /**
+   * Receives every programming-latency measurement of this instance's Services (see {@link
+   * ProgrammingLatency}): trigger to table for each published change, and trigger to balancer for each
+   * balancer made by {@link #balance} or reported through {@link #balancerServing}. Close the returned
+   * subscription to stop.
+   */
+  public Subscription onProgrammingLatency(ProgrammingLatencyListener listener) {
+    Objects.requireNonNull(listener, "listener");
+    latencyListeners.add(listener);
+    return () -> latencyListeners.remove(listener);
+  }
+
+  /**
+   * Tells this instance that a balancer of an integration's own (gRPC's policy) now picks from {@code
+   * snapshot}, so that its trigger-to-balancer latency is measured; does nothing for a snapshot without
+   * a trigger time. Cheap; call it right after the balancer's update.
+   */
+  public void balancerServing(ServiceSnapshot snapshot) {
+    if (!latencyListeners.isEmpty()) {
+      ProgrammingLatency measured = ProgrammingLatency.of(snapshot, ProgrammingLatency.Stage.BALANCER, clock.instant());
+      if (measured != null) {
+        latency(measured);
+      }
+    }
+  }
+
+  private void latency(ProgrammingLatency measured) {
+    for (ProgrammingLatencyListener listener : latencyListeners) {
+      try {
+        listener.onLatency(measured);
+      } catch (RuntimeException e) {
+        log.warn("programming-latency listener {} threw on {}", listener, measured.service(), e);
+      }
+    }
   }
 
   /**
@@ -217,6 +355,11 @@ public final class KDiscovery implements AutoCloseable {
     private Scheduler scheduler = Scheduler.system();
     private Ticker ticker = Ticker.system();
     private RoutableAddresses.Loopback loopbackEndpoints; // null: each source's own setting (AUTO by default)
+    private String zone;
+    private String node;
+    private Map<String, String> environment;
+    private Path namespaceFile;
+    private Duration locationWait = Duration.ofSeconds(2);
 
     private Builder() {}
 
@@ -233,6 +376,56 @@ public final class KDiscovery implements AutoCloseable {
      */
     public Builder loopbackEndpoints(RoutableAddresses.Loopback loopbackEndpoints) {
       this.loopbackEndpoints = Objects.requireNonNull(loopbackEndpoints, "loopbackEndpoints");
+      return this;
+    }
+
+    /**
+     * The zone the application runs in, instead of detecting it; null (the default) detects it from the
+     * node's {@code topology.kubernetes.io/zone} label, else {@code KDISCOVERY_ZONE}.
+     */
+    public Builder zone(String zone) {
+      this.zone = zone == null ? null : new Location(zone, null).zone();
+      return this;
+    }
+
+    /**
+     * The node the application runs on, instead of detecting it; null (the default) detects it from
+     * {@code NODE_NAME}, else from the application's own Pod.
+     */
+    public Builder node(String node) {
+      this.node = node == null ? null : new Location(null, node).node();
+      return this;
+    }
+
+    /**
+     * The environment variables the location is detected from ({@code NODE_NAME}, {@code HOSTNAME},
+     * {@code POD_NAMESPACE}, {@code KDISCOVERY_ZONE}); the process's by default. For tests and for
+     * applications that pass their own.
+     */
+    public Builder environment(Map<String, String> environment) {
+      this.environment = Map.copyOf(Objects.requireNonNull(environment, "environment"));
+      return this;
+    }
+
+    /**
+     * The service account's namespace file, the application's Pod's namespace; {@code
+     * /var/run/secrets/kubernetes.io/serviceaccount/namespace} by default.
+     */
+    public Builder namespaceFile(Path namespaceFile) {
+      this.namespaceFile = Objects.requireNonNull(namespaceFile, "namespaceFile");
+      return this;
+    }
+
+    /**
+     * How long {@link KDiscovery#balance} and {@link KDiscovery#location()} wait for the location to be
+     * found (two GETs to the API server at start) before going on without it; 2 s by default.
+     */
+    public Builder locationWait(Duration wait) {
+      Objects.requireNonNull(wait, "locationWait");
+      if (wait.isNegative()) {
+        throw new IllegalArgumentException("locationWait must not be negative: " + wait);
+      }
+      this.locationWait = wait;
       return this;
     }
 

@@ -4,6 +4,7 @@ import io.kdiscovery.affinity.Affinity;
 import io.kdiscovery.health.OutlierDetection;
 import io.kdiscovery.health.SlowStart;
 import io.kdiscovery.model.Endpoint;
+import io.kdiscovery.model.Location;
 import io.kdiscovery.model.ServiceKey;
 import io.kdiscovery.model.ServiceSnapshot;
 import io.kdiscovery.time.Ticker;
@@ -112,6 +113,7 @@ public interface LoadBalancer {
     Affinity affinity = Affinity.fromService();
     String localZone;
     String localNode;
+    Location defaultLocation = Location.UNKNOWN;
     ServiceKey service;
     Duration latencyDecay = Duration.ofSeconds(10);
     Duration abandonedPickTimeout = Duration.ofMinutes(5);
@@ -167,6 +169,26 @@ public interface LoadBalancer {
     public Builder localNode(String node) {
       this.localNode = blankToNull("localNode", node);
       return this;
+    }
+
+    /**
+     * Where the application runs as detected ({@code KDiscovery#location()}), for whichever of
+     * {@link #localZone} and {@link #localNode} is not set: those stay explicit overrides. {@code
+     * KDiscovery.balance} sets it, so every integration uses the detected zone and node with no code.
+     */
+    public Builder defaultLocation(Location location) {
+      this.defaultLocation = Objects.requireNonNull(location, "location");
+      return this;
+    }
+
+    /** The zone picks prefer: {@link #localZone} if set, else the default location's. */
+    String effectiveZone() {
+      return localZone != null ? localZone : defaultLocation.zone();
+    }
+
+    /** The node picks prefer: {@link #localNode} if set, else the default location's. */
+    String effectiveNode() {
+      return localNode != null ? localNode : defaultLocation.node();
     }
 
     /** The Service port, so that errors before the first snapshot can name it; optional. */

@@ -89,8 +89,8 @@ final class RealLoadBalancer implements LoadBalancer, OutcomeSink {
     this.outlier = b.outlierDetection;
     this.slowStart = b.policy.isConsistentHashing() ? SlowStart.disabled() : b.slowStart;
     this.affinity = b.affinity;
-    this.localZone = b.localZone;
-    this.localNode = b.localNode;
+    this.localZone = b.effectiveZone();
+    this.localNode = b.effectiveNode();
     this.configuredService = b.service;
     this.latencyDecayNanos = b.latencyDecay.toNanos();
     this.pool = b.policy.usesInFlight()

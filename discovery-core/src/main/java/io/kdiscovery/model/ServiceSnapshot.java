@@ -3,6 +3,7 @@ package io.kdiscovery.model;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The complete, immutable state of one Service port at one moment: what a picker is built from.
@@ -13,7 +14,7 @@ import java.util.Objects;
  * #usableEndpoints()} applies the one {@link Usability usable rule} to them, once per snapshot.
  *
  * <p>A value class rather than a record only so that the usable endpoints can be computed once and
- * kept; equality is over the six constructor arguments, as a record's would be.
+ * kept; equality is over the constructor arguments, as a record's would be.
  */
 public final class ServiceSnapshot {
 
@@ -24,6 +25,13 @@ public final class ServiceSnapshot {
   private final ServiceInfo service;
   private final List<Endpoint> endpoints;
   private final List<Endpoint> usableEndpoints;
+  private final Instant changeTriggeredAt; // null when the change carried no trigger time
+
+  /** A snapshot whose change carries no trigger time; see the full constructor. */
+  public ServiceSnapshot(ServiceKey key, long version, Instant createdAt, boolean serviceFound,
+      ServiceInfo service, List<Endpoint> endpoints) {
+    this(key, version, createdAt, serviceFound, service, endpoints, null);
+  }
 
   /**
    * @param key the Service port
@@ -32,9 +40,11 @@ public final class ServiceSnapshot {
    * @param serviceFound false when the Service does not exist (or, from DNS, the name does not resolve)
    * @param service the Service's settings, {@link ServiceInfo#UNKNOWN} when they could not be read
    * @param endpoints every endpoint of the port, ready or not
+   * @param changeTriggeredAt when the change this snapshot publishes was triggered in the cluster (see
+   *     {@link #changeTriggeredAt()}), or null when unknown
    */
   public ServiceSnapshot(ServiceKey key, long version, Instant createdAt, boolean serviceFound,
-      ServiceInfo service, List<Endpoint> endpoints) {
+      ServiceInfo service, List<Endpoint> endpoints, Instant changeTriggeredAt) {
     this.key = Objects.requireNonNull(key, "key");
     this.version = version;
     this.createdAt = Objects.requireNonNull(createdAt, "createdAt");
@@ -42,6 +52,7 @@ public final class ServiceSnapshot {
     this.service = Objects.requireNonNull(service, "service");
     this.endpoints = List.copyOf(endpoints);
     this.usableEndpoints = Usability.usable(this.endpoints);
+    this.changeTriggeredAt = changeTriggeredAt;
   }
 
   /** The Service port. */
@@ -57,6 +68,19 @@ public final class ServiceSnapshot {
   /** When the table published it, on the table's clock. */
   public Instant createdAt() {
     return createdAt;
+  }
+
+  /**
+   * When the Pod or Service change that this snapshot publishes happened, on the control plane's
+   * clock: the EndpointSlice controller's {@code endpoints.kubernetes.io/last-change-trigger-time}
+   * annotation of the slice that changed (the earliest, when several changes are published at once).
+   * Empty for the first snapshot (its slices were written before the watch started), for changes of
+   * slices without the annotation (a hand-written slice, an older controller), for deletions (their
+   * trigger time is that of the last update) and for sources other than EndpointSlices. {@code
+   * createdAt() - changeTriggeredAt()} is the client-side network-programming latency.
+   */
+  public Optional<Instant> changeTriggeredAt() {
+    return Optional.ofNullable(changeTriggeredAt);
   }
 
   /** False when the Service does not exist (or, from DNS, the name does not resolve). */
@@ -94,12 +118,13 @@ public final class ServiceSnapshot {
   public boolean equals(Object o) {
     return o instanceof ServiceSnapshot s
         && version == s.version && serviceFound == s.serviceFound && key.equals(s.key)
-        && createdAt.equals(s.createdAt) && service.equals(s.service) && endpoints.equals(s.endpoints);
+        && createdAt.equals(s.createdAt) && service.equals(s.service) && endpoints.equals(s.endpoints)
+        && Objects.equals(changeTriggeredAt, s.changeTriggeredAt);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(key, version, createdAt, serviceFound, service, endpoints);
+    return Objects.hash(key, version, createdAt, serviceFound, service, endpoints, changeTriggeredAt);
   }
 
   @Override

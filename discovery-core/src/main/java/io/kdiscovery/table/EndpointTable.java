@@ -45,6 +45,7 @@ public interface EndpointTable extends AutoCloseable {
     Executor listenerExecutor;
     Scheduler scheduler = Scheduler.system();
     Ticker ticker = Ticker.system();
+    ProgrammingLatencyListener latencyListener = ProgrammingLatencyListener.none();
 
     private Builder(EndpointSource source) {
       this.source = Objects.requireNonNull(source, "source");
@@ -91,6 +92,15 @@ public interface EndpointTable extends AutoCloseable {
      */
     public Builder ticker(Ticker ticker) {
       this.ticker = Objects.requireNonNull(ticker, "ticker");
+      return this;
+    }
+
+    /**
+     * Receives the trigger-to-table latency of every published snapshot that carries a change trigger
+     * time ({@link ProgrammingLatency.Stage#TABLE}); none by default.
+     */
+    public Builder programmingLatencyListener(ProgrammingLatencyListener listener) {
+      this.latencyListener = Objects.requireNonNull(listener, "listener");
       return this;
     }
 

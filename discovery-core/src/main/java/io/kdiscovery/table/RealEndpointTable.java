@@ -39,6 +39,7 @@ final class RealEndpointTable implements EndpointTable {
 
   private final EndpointSource source;
   private final Clock clock;
+  private final ProgrammingLatencyListener latencyListener;
   private final Duration idleTimeout;
   private final ThreadPoolExecutor control;
   private final Scheduler scheduler;
@@ -53,6 +54,7 @@ final class RealEndpointTable implements EndpointTable {
   RealEndpointTable(EndpointTable.Builder builder) {
     this.source = builder.source;
     this.clock = builder.clock;
+    this.latencyListener = builder.latencyListener;
     this.idleTimeout = builder.idleTimeout;
     this.scheduler = builder.scheduler;
     this.ticker = builder.ticker;
@@ -82,7 +84,7 @@ final class RealEndpointTable implements EndpointTable {
       }
       TableEntry entry = entries.get(key);
       if (entry == null) {
-        entry = new TableEntry(key, source, clock, ticker, control, listenerExecutor);
+        entry = new TableEntry(key, source, clock, ticker, control, listenerExecutor, latencyListener);
         entries.put(key, entry);
         control.execute(entry::start);
       }

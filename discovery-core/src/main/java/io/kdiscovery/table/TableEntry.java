@@ -33,6 +33,7 @@ final class TableEntry implements EndpointSource.Listener {
   private final Ticker ticker;
   private final Executor control;
   private final Executor listenerExecutor;
+  private final ProgrammingLatencyListener latencyListener;
   private final CopyOnWriteArrayList<Delivery<ServiceSnapshot>> deliveries = new CopyOnWriteArrayList<>();
   // Inline listeners get each snapshot before it is published. They are added, removed and called on
   // the control thread only: that thread's order is what keeps versions from going backwards (a new
@@ -59,7 +60,8 @@ final class TableEntry implements EndpointSource.Listener {
   Scheduler.Task idleStop;
 
   TableEntry(ServiceKey key, EndpointSource source, Clock clock, Ticker ticker, Executor control,
-      Executor listenerExecutor) {
+      Executor listenerExecutor, ProgrammingLatencyListener latencyListener) {
+    this.latencyListener = latencyListener;
     this.key = key;
     this.source = source;
     this.clock = clock;
@@ -150,16 +152,29 @@ final class TableEntry implements EndpointSource.Listener {
       return; // a relist or refresh that changed nothing is not a new version
     }
     ServiceSnapshot next = new ServiceSnapshot(key, current == null ? 1 : current.version() + 1, now,
-        state.serviceFound(), state.service(), state.endpoints());
+        state.serviceFound(), state.service(), state.endpoints(), state.changeTriggeredAt());
     // Inline listeners (a bound balancer) hold the snapshot before any reader can see it.
     for (InlineListener inline : inlineListeners) {
       inline.deliver(next);
     }
     snapshot = next;
     log.debug("{}", next);
+    reportLatency(next, now);
     first.complete(next);
     for (Delivery<ServiceSnapshot> delivery : deliveries) {
       delivery.offer(next);
+    }
+  }
+
+  private void reportLatency(ServiceSnapshot next, Instant now) {
+    ProgrammingLatency latency = ProgrammingLatency.of(next, ProgrammingLatency.Stage.TABLE, now);
+    if (latency == null) {
+      return;
+    }
+    try {
+      latencyListener.onLatency(latency);
+    } catch (RuntimeException e) {
+      log.warn("programming-latency listener {} threw on {}; it keeps receiving later ones", latencyListener, key, e);
     }
   }
 

@@ -4,6 +4,7 @@ import io.kdiscovery.affinity.Affinity;
 import io.kdiscovery.balancing.LoadBalancer;
 import io.kdiscovery.balancing.Policy;
 import io.kdiscovery.health.OutlierDetection;
+import io.kdiscovery.model.Location;
 import io.kdiscovery.model.ServiceKey;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -24,7 +25,8 @@ import java.util.stream.Collectors;
  *  "affinityMetadataKey": "x-user-id",     // calls with the same value stick to one pod
  *  "affinityIdleTimeout": "10800s",        // how long an unused key keeps its pod
  *  "localZone": "eu-west-1a",              // prefer this zone's pods where the Service asks for it
- *  "localNode": "node-7",
+ *                                          //    (default: the zone the KDiscovery detected)
+ *  "localNode": "node-7",                  // (default: the node the KDiscovery detected)
  *  "slowStartWindow": "30s",               // ramp a new pod's share up over this window
  *  "subsetSize": 10,                       // connect to 10 pods only (subsetting, for large fleets)
  *  "subsetIndex": 7,                       //   this client's index, e.g. its StatefulSet ordinal;
@@ -93,10 +95,19 @@ final class KDiscoveryConfig {
     return new KDiscoveryConfig(raw == null ? Map.of() : raw);
   }
 
-  /** A balancer for {@code service} as this configuration says. */
+  /** A balancer for {@code service} as this configuration says, with no detected location. */
   LoadBalancer newBalancer(ServiceKey service) {
+    return newBalancer(service, Location.UNKNOWN);
+  }
+
+  /**
+   * A balancer for {@code service} as this configuration says; {@code location} (where the
+   * application runs, as detected) fills in {@code localZone}/{@code localNode} when they are not set.
+   */
+  LoadBalancer newBalancer(ServiceKey service, Location location) {
     LoadBalancer.Builder builder = LoadBalancer.builder()
         .service(service)
+        .defaultLocation(location)
         .policy(policy)
         .outlierDetection(outlierDetection)
         .slowStart(slowStartWindow)

@@ -6,7 +6,9 @@ import io.grpc.EquivalentAddressGroup;
 import io.grpc.LoadBalancer;
 import io.grpc.Metadata;
 import io.grpc.Status;
+import io.kdiscovery.KDiscovery;
 import io.kdiscovery.model.Endpoint;
+import io.kdiscovery.model.Location;
 import io.kdiscovery.model.ServiceSnapshot;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -44,6 +46,7 @@ final class KDiscoveryLoadBalancer extends LoadBalancer {
   private final Helper helper;
   private final Map<String, PodSubchannel> subchannels = new HashMap<>(); // by address:port
   private KDiscoveryConfig config;
+  private Location location;
   private io.kdiscovery.balancing.LoadBalancer balancer;
   private Metadata.Key<String> affinityKey;
   private boolean shutdown;
@@ -63,14 +66,23 @@ final class KDiscoveryLoadBalancer extends LoadBalancer {
     }
     Object parsed = resolved.getLoadBalancingPolicyConfig();
     KDiscoveryConfig newConfig = parsed instanceof KDiscoveryConfig c ? c : KDiscoveryConfig.DEFAULT;
-    if (balancer == null || !newConfig.equals(config)
+    Location newLocation = resolved.getAttributes().get(KubernetesNameResolver.LOCATION);
+    if (newLocation == null) {
+      newLocation = Location.UNKNOWN;
+    }
+    if (balancer == null || !newConfig.equals(config) || !newLocation.equals(location)
         || (balancer.snapshot() != null && !balancer.snapshot().key().equals(snapshot.key()))) {
       config = newConfig;
-      balancer = newConfig.newBalancer(snapshot.key());
+      location = newLocation;
+      balancer = newConfig.newBalancer(snapshot.key(), newLocation);
       affinityKey = newConfig.affinityMetadataKey == null ? null
           : Metadata.Key.of(newConfig.affinityMetadataKey, Metadata.ASCII_STRING_MARSHALLER);
     }
     balancer.update(snapshot);
+    KDiscovery discovery = resolved.getAttributes().get(KubernetesNameResolver.DISCOVERY);
+    if (discovery != null) {
+      discovery.balancerServing(snapshot); // the trigger-to-balancer latency of this change
+    }
 
     // Subchannels only for the pods the balancer picks among: with subsetting, this client's subset.
     Set<String> used = new HashSet<>();

@@ -8,6 +8,7 @@ import io.grpc.StatusOr;
 import io.grpc.SynchronizationContext;
 import io.kdiscovery.KDiscovery;
 import io.kdiscovery.model.Endpoint;
+import io.kdiscovery.model.Location;
 import io.kdiscovery.model.ServiceKey;
 import io.kdiscovery.model.ServiceSnapshot;
 import io.kdiscovery.table.ServiceHandle;
@@ -39,6 +40,15 @@ final class KubernetesNameResolver extends NameResolver {
   /** The snapshot a result was made from, for the {@code kdiscovery} policy. */
   static final Attributes.Key<ServiceSnapshot> SNAPSHOT = Attributes.Key.create("io.kdiscovery.snapshot");
 
+  /**
+   * Where the application runs, as its {@link KDiscovery} found it: the {@code kdiscovery} policy's
+   * zone and node unless its config sets {@code localZone}/{@code localNode}.
+   */
+  static final Attributes.Key<Location> LOCATION = Attributes.Key.create("io.kdiscovery.location");
+
+  /** The KDiscovery behind the result, told when the policy's balancer serves a snapshot. */
+  static final Attributes.Key<KDiscovery> DISCOVERY = Attributes.Key.create("io.kdiscovery.discovery");
+
   /** The kdiscovery endpoint behind an address group, for the {@code kdiscovery} policy. */
   static final Attributes.Key<Endpoint> ENDPOINT = Attributes.Key.create("io.kdiscovery.endpoint");
 
@@ -53,6 +63,7 @@ final class KubernetesNameResolver extends NameResolver {
   private Subscription subscription;
   private SynchronizationContext.ScheduledHandle graceTimer;
   private ServiceSnapshot current;
+  private Location location = Location.UNKNOWN;
   private boolean shutdown;
 
   KubernetesNameResolver(KubernetesTarget target, KDiscovery discovery, SynchronizationContext syncContext,
@@ -76,6 +87,9 @@ final class KubernetesNameResolver extends NameResolver {
     }
     this.listener = listener;
     try {
+      // Found once when the KDiscovery was built; waits only if that is still under way (at most its
+      // locationWait), and only when the channel first leaves idle.
+      location = discovery.location();
       handle = discovery.open(target.key());
       subscription = handle.subscribe(snapshot -> syncContext.execute(() -> onSnapshot(snapshot)));
     } catch (RuntimeException e) { // a closed KDiscovery, say: fail the calls, not the channel
@@ -147,7 +161,8 @@ final class KubernetesNameResolver extends NameResolver {
     }
     Status accepted = listener.onResult2(ResolutionResult.newBuilder()
         .setAddressesOrError(StatusOr.fromValue(groups))
-        .setAttributes(Attributes.newBuilder().set(SNAPSHOT, current).build())
+        .setAttributes(Attributes.newBuilder().set(SNAPSHOT, current).set(LOCATION, location)
+            .set(DISCOVERY, discovery).build())
         .build());
     if (!accepted.isOk()) {
       log.debug("channel did not accept the addresses of {}: {}", target.key(), accepted);

@@ -32,11 +32,17 @@ final class Cluster implements AutoCloseable {
   static final Metadata.Key<String> USER = Metadata.Key.of("x-user-id", Metadata.ASCII_STRING_MARSHALLER);
 
   final ApiServer api = new ApiServer();
-  final KDiscovery discovery = KDiscovery.builder().kubernetesClient(api.client()).build();
+  final KDiscovery discovery;
   final Pods pods = new Pods();
   private final List<ManagedChannel> channels = new ArrayList<>();
 
   Cluster() {
+    this(api -> KDiscovery.builder().kubernetesClient(api.client()));
+  }
+
+  /** A cluster whose kdiscovery is built as {@code discovery} says, once the server is up. */
+  Cluster(java.util.function.Function<ApiServer, KDiscovery.Builder> discovery) {
+    this.discovery = discovery.apply(api).build();
     api.apply(Hostnames.service());
   }
 

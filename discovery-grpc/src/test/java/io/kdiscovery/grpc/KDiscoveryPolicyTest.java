@@ -11,8 +11,15 @@ import static org.awaitility.Awaitility.await;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.kdiscovery.KDiscovery;
+import io.kdiscovery.table.ProgrammingLatency;
+import io.kdiscovery.table.ProgrammingLatency.Stage;
+import java.time.Instant;
+import java.util.concurrent.CopyOnWriteArrayList;
 import io.kdiscovery.testing.Hostnames;
 import java.time.Duration;
 import java.util.HashMap;
@@ -196,6 +203,47 @@ class KDiscoveryPolicyTest {
 
     await().atMost(Duration.ofSeconds(2)).until(() -> Cluster.spread(channel, 20).keySet().equals(Set.of(pod(3), pod(4))));
     assertThat(Cluster.spread(channel, 200)).containsOnlyKeys(pod(3), pod(4));
+  }
+
+  @Test
+  void withPreferSameZoneAndNoSettingCallsStayInTheZoneTheKDiscoveryDetected() {
+    cluster.close();
+    // The application's node, named by the downward API's NODE_NAME, carries the zone label.
+    cluster = new Cluster(api -> {
+      api.admin().resource(new NodeBuilder().withNewMetadata().withName("node-b")
+          .addToLabels("topology.kubernetes.io/zone", "zone-b").endMetadata().build()).create();
+      return KDiscovery.builder().kubernetesClient(api.client()).environment(Map.of("NODE_NAME", "node-b"));
+    });
+    for (int i = 1; i <= 4; i++) {
+      cluster.pods.start(pod(i), ip(i));
+    }
+    cluster.api.apply(new ServiceBuilder(Hostnames.service()).editSpec().withTrafficDistribution("PreferSameZone").endSpec().build());
+    EndpointSliceBuilder slice = new EndpointSliceBuilder(Hostnames.slice(Cluster.SLICE).port("default", cluster.pods.port()).build())
+        .withEndpoints();
+    for (int i = 1; i <= 4; i++) {
+      slice.addNewEndpoint().withAddresses(ip(i)).withZone(i <= 2 ? "zone-a" : "zone-b")
+          .withNewConditions().withReady(true).endConditions()
+          .withNewTargetRef().withKind("Pod").withName(pod(i)).withNamespace("default").endTargetRef()
+          .endEndpoint();
+    }
+    cluster.api.apply(slice.build());
+    ManagedChannel channel = channel("policy=round_robin");
+
+    assertThat(cluster.discovery.location().zone()).isEqualTo("zone-b");
+    await().atMost(Duration.ofSeconds(2)).until(() -> Cluster.spread(channel, 20).keySet().equals(Set.of(pod(3), pod(4))));
+    assertThat(Cluster.spread(channel, 200)).containsOnlyKeys(pod(3), pod(4));
+
+    // A change stamped by the EndpointSlice controller is timed up to the policy's balancer too.
+    List<ProgrammingLatency> measured = new CopyOnWriteArrayList<>();
+    cluster.discovery.onProgrammingLatency(measured::add);
+    EndpointSlice stamped = slice.build();
+    stamped.getEndpoints().get(0).getConditions().setReady(false);
+    stamped.getMetadata().getAnnotations().put("endpoints.kubernetes.io/last-change-trigger-time",
+        Instant.now().minusMillis(100).toString());
+    cluster.api.apply(stamped);
+    await().atMost(Duration.ofSeconds(10)).until(() -> measured.stream().anyMatch(m -> m.stage() == Stage.BALANCER));
+    assertThat(measured).filteredOn(m -> m.stage() == Stage.BALANCER).first()
+        .satisfies(m -> assertThat(m.latency()).isGreaterThanOrEqualTo(Duration.ofMillis(100)));
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.kdiscovery.spring;
 
 import io.kdiscovery.KDiscovery;
 import java.time.Clock;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -31,8 +32,11 @@ public class KDiscoveryActuatorAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    KDiscoveryEndpoint kdiscoveryEndpoint(ServiceDirectory directory) {
-      return new KDiscoveryEndpoint(directory, Clock.systemUTC());
+    KDiscoveryEndpoint kdiscoveryEndpoint(ServiceDirectory directory, ObjectProvider<KDiscoveryMetrics> metrics) {
+      return new KDiscoveryEndpoint(directory, Clock.systemUTC(), key -> {
+        KDiscoveryMetrics meters = metrics.getIfAvailable();
+        return meters == null ? null : meters.programmingLatency(key);
+      });
     }
   }
 

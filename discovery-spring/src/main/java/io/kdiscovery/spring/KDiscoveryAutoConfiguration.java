@@ -53,9 +53,19 @@ public class KDiscoveryAutoConfiguration {
 
   @Bean(destroyMethod = "close")
   @ConditionalOnMissingBean
-  KDiscovery kdiscovery(KDiscoveryProperties properties, ObjectProvider<KubernetesClient> client) {
+  KDiscovery kdiscovery(KDiscoveryProperties properties, ObjectProvider<KubernetesClient> client,
+      Environment environment) {
     KDiscovery.Builder builder = KDiscovery.builder().sourceType(properties.getSource())
-        .watchScope(properties.getWatchScope()).loopbackEndpoints(properties.getLoopbackEndpoints());
+        .watchScope(properties.getWatchScope()).loopbackEndpoints(properties.getLoopbackEndpoints())
+        // Where am I: found once at start; lookups wait for it at most as long as for their first table.
+        .locationWait(properties.getInitialWaitTimeout())
+        .environment(locationEnvironment(environment));
+    if (properties.getZone() != null && !properties.getZone().isBlank()) {
+      builder.zone(properties.getZone().trim());
+    }
+    if (properties.getNode() != null && !properties.getNode().isBlank()) {
+      builder.node(properties.getNode().trim());
+    }
     if (properties.getNamespace() != null && !properties.getNamespace().isBlank()) {
       builder.namespace(properties.getNamespace());
     }
@@ -69,6 +79,27 @@ public class KDiscoveryAutoConfiguration {
       builder.dns(DnsEndpointSource.builder().clusterDomain(properties.getClusterDomain()));
     }
     return builder.build();
+  }
+
+  /**
+   * The variables the location is detected from, read through Spring's {@link Environment} (the
+   * process environment, and anything a test or a configuration file sets): {@code NODE_NAME},
+   * {@code HOSTNAME}, {@code POD_NAMESPACE}, and {@code KDISCOVERY_ZONE}, else Spring Cloud
+   * LoadBalancer's own {@code spring.cloud.loadbalancer.zone} as the zone to fall back on.
+   */
+  static Map<String, String> locationEnvironment(Environment environment) {
+    Map<String, String> variables = new HashMap<>();
+    for (String name : List.of("NODE_NAME", "HOSTNAME", "POD_NAMESPACE", "KDISCOVERY_ZONE")) {
+      String value = environment.getProperty(name);
+      if (value != null && !value.isBlank()) {
+        variables.put(name, value);
+      }
+    }
+    String loadBalancerZone = environment.getProperty("spring.cloud.loadbalancer.zone");
+    if (!variables.containsKey("KDISCOVERY_ZONE") && loadBalancerZone != null && !loadBalancerZone.isBlank()) {
+      variables.put("KDISCOVERY_ZONE", loadBalancerZone);
+    }
+    return variables;
   }
 
   /** HeartbeatEvents on changes of the Services or of a looked-up id's endpoints. */

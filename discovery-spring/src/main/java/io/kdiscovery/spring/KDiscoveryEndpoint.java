@@ -16,12 +16,15 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 
 /**
  * The Actuator endpoint {@code kdiscovery}: every watched Service port's live table, with each
  * endpoint's conditions and zone, the snapshot's version and age, the watch's status and reconnects,
- * and, for the Services the load balancer picks from, each endpoint's ejection and requests in flight.
+ * and, for the Services the load balancer picks from, each endpoint's ejection and requests in flight;
+ * with Micrometer, each Service's network-programming latency (median, p90, p99, max; see {@link
+ * KDiscoveryMetrics}).
  *
  * <p>Thread-safe; each read takes one consistent snapshot per Service. Exposed over HTTP once
  * {@code management.endpoints.web.exposure.include} names {@code kdiscovery}.
@@ -31,10 +34,18 @@ public final class KDiscoveryEndpoint {
 
   private final ServiceDirectory directory;
   private final Clock clock;
+  private final Function<ServiceKey, Map<String, Object>> programmingLatency;
 
   KDiscoveryEndpoint(ServiceDirectory directory, Clock clock) {
+    this(directory, clock, key -> null);
+  }
+
+  /** @param programmingLatency a Service port's programming-latency view, or null when none */
+  KDiscoveryEndpoint(ServiceDirectory directory, Clock clock,
+      Function<ServiceKey, Map<String, Object>> programmingLatency) {
     this.directory = directory;
     this.clock = clock;
+    this.programmingLatency = programmingLatency;
   }
 
   /** {@code {"source": ..., "services": [{"service": "web.default:80", "status": {...}, ...}]}}. */
@@ -50,10 +61,16 @@ public final class KDiscoveryEndpoint {
     }
     List<Map<String, Object>> services = new ArrayList<>();
     for (WatchedService watched : directory.discovery().table().services()) {
-      services.add(describe(watched, balancers.get(watched.key()), now));
+      Map<String, Object> service = describe(watched, balancers.get(watched.key()), now);
+      Map<String, Object> latency = programmingLatency.apply(watched.key());
+      if (latency != null) {
+        service.put("programmingLatency", latency);
+      }
+      services.add(service);
     }
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("source", directory.discovery().sourceName());
+    body.put("location", location(directory.discovery().location()));
     body.put("services", services);
     return body;
   }
@@ -73,6 +90,13 @@ public final class KDiscoveryEndpoint {
     }
     watched.snapshot().ifPresent(snapshot -> service.put("snapshot", snapshot(snapshot, health, now)));
     return service;
+  }
+
+  private static Map<String, Object> location(io.kdiscovery.model.Location location) {
+    Map<String, Object> map = new LinkedHashMap<>();
+    map.put("zone", location.zone());
+    map.put("node", location.node());
+    return map;
   }
 
   private static Map<String, Object> status(SourceStatus status, Duration staleness) {

@@ -79,11 +79,19 @@ public class KDiscoveryProperties {
   private Duration initialWaitTimeout = Duration.ofSeconds(5);
 
   /**
-   * The zone this application runs in (topology.kubernetes.io/zone of its node), so that picks prefer
-   * pods of the same zone where the Service asks for it (trafficDistribution, topology hints). Empty:
-   * no zone preference.
+   * The zone this application runs in, so that picks prefer pods of the same zone where the Service
+   * asks for it (trafficDistribution, topology hints). Empty (the default): detected at start from its
+   * node's topology.kubernetes.io/zone label (needs get on nodes), else the KDISCOVERY_ZONE environment
+   * variable, else spring.cloud.loadbalancer.zone, else no zone preference.
    */
   private String zone;
+
+  /**
+   * The node this application runs on, for trafficDistribution PreferSameNode. Empty (the default):
+   * detected at start from the NODE_NAME environment variable, else from the application's own Pod
+   * (needs get on pods).
+   */
+  private String node;
 
   /** How long a new pod's share of requests ramps up to full; zero (the default) turns slow start off. */
   private Duration slowStart = Duration.ZERO;
@@ -155,6 +163,14 @@ public class KDiscoveryProperties {
 
   public void setZone(String zone) {
     this.zone = zone;
+  }
+
+  public String getNode() {
+    return node;
+  }
+
+  public void setNode(String node) {
+    this.node = node;
   }
 
   public Duration getSlowStart() {

@@ -208,6 +208,10 @@ final class Chapters {
     view.result("API change -> table: median " + stack.clock.quantile(0.5).map(LiveView::millis).orElse("-")
         + ", p99 " + stack.clock.quantile(0.99).map(LiveView::millis).orElse("-") + " over "
         + stack.clock.delays().size() + " changes");
+    view.result("change trigger -> table (kdiscovery's own timer): median "
+        + stack.programming.quantile(0.5).map(LiveView::millis).orElse("-") + ", p99 "
+        + stack.programming.quantile(0.99).map(LiveView::millis).orElse("-") + " over "
+        + stack.programming.count() + " changes");
     view.result("latency p50 " + LiveView.micros(stack.stats.latencyQuantile(0.5)) + ", p99 "
         + LiveView.micros(stack.stats.latencyQuantile(0.99)) + "; ejections "
         + stack.hostnames.balancer().ejections());

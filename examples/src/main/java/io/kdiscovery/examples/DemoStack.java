@@ -38,6 +38,7 @@ final class DemoStack implements AutoCloseable {
   final BalancedService byUser;
   final TrafficStats stats = new TrafficStats();
   final PropagationClock clock;
+  final ProgrammingLatencies programming;
   final LiveView view;
   final LoadGenerator load;
   private final Subscription tableListener;
@@ -77,6 +78,8 @@ final class DemoStack implements AutoCloseable {
     opened.add(discovery);
     this.hostnames = discovery.balance(target, LoadBalancer.builder().policy(Policy.ROUND_ROBIN));
     opened.add(hostnames);
+    this.programming = new ProgrammingLatencies(hostnames.key());
+    opened.add(discovery.onProgrammingLatency(programming::record)::close);
     this.byUser = discovery.balance(target, LoadBalancer.builder().policy(Policy.RING_HASH));
     opened.add(byUser);
     this.tableListener = hostnames.handle().subscribe(snapshot -> {
@@ -87,6 +90,7 @@ final class DemoStack implements AutoCloseable {
     });
     this.load = send ? new LoadGenerator(hostnames.balancer(), byUser.balancer(), stats, 4, LOAD_PAUSE) : null;
     view.show(hostnames.balancer(), send ? stats : null, clock, hostnames.handle()::status);
+    view.showProgrammingLatency(programming);
     if (controller != null) {
       controller.start();
     }

@@ -51,6 +51,7 @@ final class LiveView implements AutoCloseable {
   private LoadBalancer balancer;
   private TrafficStats stats;
   private PropagationClock clock;
+  private ProgrammingLatencies programming;
   private Supplier<SourceStatus> status;
   private TrafficStats.Counts chapterStart;
   private String chapter = "";
@@ -67,6 +68,11 @@ final class LiveView implements AutoCloseable {
       redraws = null;
       out.println(heading);
     }
+  }
+
+  /** The library's own programming-latency figure, change trigger to table, shown under the clock's. */
+  synchronized void showProgrammingLatency(ProgrammingLatencies programming) {
+    this.programming = programming;
   }
 
   /** What the table rows and figures come from. {@code stats} may be null (watch mode without --send). */
@@ -233,6 +239,13 @@ final class LiveView implements AutoCloseable {
       line(s, "API change -> table: last " + clock.last().map(LiveView::millis).orElse("-") + "   median "
           + clock.quantile(0.5).map(LiveView::millis).orElse("-") + "   p99 "
           + clock.quantile(0.99).map(LiveView::millis).orElse("-"));
+    }
+    if (programming != null) {
+      line(s, "change trigger -> table (kdiscovery's own timer, " + programming.count() + " changes): last "
+          + programming.last().map(LiveView::millis).orElse("-") + "   median "
+          + programming.quantile(0.5).map(LiveView::millis).orElse("-") + "   p99 "
+          + programming.quantile(0.99).map(LiveView::millis).orElse("-")
+          + (programming.clockSkewed() > 0 ? "   clock-skewed " + programming.clockSkewed() : ""));
     }
   }
 

@@ -386,7 +386,8 @@ final class PodController implements AutoCloseable {
       return;
     }
     List<SlicePlan.PodState> states = pods.values().stream().map(SimPod::state).toList();
-    List<EndpointSlice> slices = SlicePlan.slices(namespace, service, portName, podPort, states);
+    // Every publish follows the pod change that caused it at once: that change's time is the trigger.
+    List<EndpointSlice> slices = SlicePlan.slices(namespace, service, portName, podPort, states, Instant.now());
     clock.mark(SlicePlan.signature(states));
     for (EndpointSlice slice : slices) {
       // The only writer of its slices: one PUT on the version it wrote last, a create the first time.

@@ -39,6 +39,8 @@ final class SlicePlan {
     }
   }
 
+  static final String TRIGGER_TIME_ANNOTATION = "endpoints.kubernetes.io/last-change-trigger-time";
+
   private SlicePlan() {}
 
   /**
@@ -47,6 +49,17 @@ final class SlicePlan {
    */
   static List<EndpointSlice> slices(String namespace, String service, String portName, int podPort,
       List<PodState> pods) {
+    return slices(namespace, service, portName, podPort, pods, null);
+  }
+
+  /**
+   * The same, each slice stamped as the controller stamps what it writes: the annotation
+   * {@code endpoints.kubernetes.io/last-change-trigger-time} with the time of the pod change that
+   * caused the write ({@code trigger}, RFC 3339), which clients time their programming latency from;
+   * none when {@code trigger} is null.
+   */
+  static List<EndpointSlice> slices(String namespace, String service, String portName, int podPort,
+      List<PodState> pods, java.time.Instant trigger) {
     List<PodState> ordered = new ArrayList<>(pods);
     ordered.sort(Comparator.comparing(PodState::ip, SlicePlan::compareIps));
     List<EndpointSlice> slices = new ArrayList<>();
@@ -63,14 +76,18 @@ final class SlicePlan {
             .withNewTargetRef().withKind("Pod").withName(pod.name()).withNamespace(namespace).endTargetRef()
             .build());
       }
-      slices.add(new EndpointSliceBuilder()
+      EndpointSlice slice = new EndpointSliceBuilder()
           .withNewMetadata().withName(service + "-" + n).withNamespace(namespace)
           .addToLabels("kubernetes.io/service-name", service)
           .addToLabels("endpointslice.kubernetes.io/managed-by", "endpointslice-controller.k8s.io")
           .endMetadata()
           .withAddressType("IPv4").withEndpoints(endpoints)
           .addNewPort().withName(portName).withPort(podPort).withProtocol("TCP").endPort()
-          .build());
+          .build();
+      if (trigger != null) {
+        slice.getMetadata().getAnnotations().put(TRIGGER_TIME_ANNOTATION, trigger.toString());
+      }
+      slices.add(slice);
     }
     return slices;
   }

@@ -33,6 +33,15 @@ class SlicePlanTest {
   }
 
   @Test
+  void everySliceIsStampedWithItsChangeTriggerTimeAsTheControllerDoes() {
+    java.time.Instant trigger = java.time.Instant.parse("2026-03-01T10:00:00.123456789Z");
+    List<SlicePlan.PodState> pods = List.of(new SlicePlan.PodState("p1", "127.0.0.11", "zone-a", "node-1", true, false));
+    assertThat(SlicePlan.slices("default", "web", "http", 8080, pods, trigger)).singleElement()
+        .satisfies(s -> assertThat(s.getMetadata().getAnnotations())
+            .containsEntry("endpoints.kubernetes.io/last-change-trigger-time", "2026-03-01T10:00:00.123456789Z"));
+  }
+
+  @Test
   void conditionsFollowReadinessAndTermination() {
     // probe passes, terminating -> ready, serving, terminating
     assertThat(conditions(true, false)).containsExactly(true, true, false);

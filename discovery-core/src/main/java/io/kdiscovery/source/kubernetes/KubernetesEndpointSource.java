@@ -116,7 +116,7 @@ public final class KubernetesEndpointSource implements EndpointSource {
     };
     WatchGroup group = acquire(groupKey);
     PortView view = new PortView(key, listener, group, new OnceLog(LoggerFactory.getLogger(PortView.class)),
-        routableAddresses());
+        routableAddresses(), micros(runtime.clock().instant()));
     group.add(view);
     return new Watch() {
       private final java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
@@ -129,6 +129,10 @@ public final class KubernetesEndpointSource implements EndpointSource {
         }
       }
     };
+  }
+
+  private static long micros(java.time.Instant now) {
+    return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
   }
 
   /**

@@ -7,6 +7,7 @@ import io.kdiscovery.model.ServiceInfo;
 import io.kdiscovery.model.ServiceKey;
 import io.kdiscovery.source.EndpointSource;
 import io.kdiscovery.source.SourceState;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -23,6 +24,13 @@ import java.util.Objects;
  * switch between EndpointSlices and v1/Endpoints). The listener is called only when what it would be
  * told differs from what it was told last.
  *
+ * <p>Change trigger times (the EndpointSlice controller's {@code last-change-trigger-time}) are kept
+ * the way kube-proxy keeps them for its network-programming latency: only for a slice whose change
+ * changed this port's endpoints, only when later than the start of this watch (the first list
+ * publishes changes made long before), never for a deletion; the earliest of those pending goes
+ * out with the next state, and one trigger per slice is counted once (a mapping change that
+ * translates every slice again is not a new change).
+ *
  * <p>Every method but {@link #close()} runs on the group's serial context.
  */
 final class PortView implements EndpointSource.Watch {
@@ -37,6 +45,9 @@ final class PortView implements EndpointSource.Watch {
   private final Map<String, String> translatedVersions = new HashMap<>();
   private PortMatch match;
   private boolean legacy;
+  private final long startMicros;
+  private final Map<String, Long> countedTriggers = new HashMap<>(); // slice key -> trigger counted last
+  private long pendingTrigger = SliceRecord.NO_TRIGGER; // the earliest trigger not yet published
 
   private boolean sent;
   private boolean sentFound;
@@ -44,10 +55,18 @@ final class PortView implements EndpointSource.Watch {
   private List<Endpoint> sentEndpoints;
   private boolean sentInStep;
 
+  /** A view that counts every trigger time, whenever it was; for tests. */
   PortView(ServiceKey key, EndpointSource.Listener listener, WatchGroup group, OnceLog onceLog,
       RoutableAddresses routable) {
+    this(key, listener, group, onceLog, routable, Long.MIN_VALUE);
+  }
+
+  /** @param startMicros when the watch started, on the source's clock: earlier triggers are not counted */
+  PortView(ServiceKey key, EndpointSource.Listener listener, WatchGroup group, OnceLog onceLog,
+      RoutableAddresses routable, long startMicros) {
     this.key = key;
     this.routable = routable;
+    this.startMicros = startMicros;
     this.serviceId = key.namespace() + "/" + key.name();
     this.listener = listener;
     this.group = group;
@@ -107,11 +126,33 @@ final class PortView implements EndpointSource.Watch {
       return; // translated already: an unchanged slice costs nothing
     }
     translatedVersions.put(sliceKey, version);
-    merged.put(sliceKey, translate(slice));
+    if (merged.put(sliceKey, translate(slice))) {
+      noteTrigger(sliceKey, slice);
+    }
+  }
+
+  private void noteTrigger(String sliceKey, SliceRecord slice) {
+    long trigger = slice.triggerMicros;
+    if (trigger == SliceRecord.BAD_TRIGGER) {
+      onceLog.warn("EndpointSlice " + slice.key + " has an " + SliceRecord.TRIGGER_TIME_ANNOTATION
+          + " annotation that is not an RFC 3339 time; its changes are not timed");
+      return;
+    }
+    if (trigger == SliceRecord.NO_TRIGGER || trigger < startMicros) {
+      return;
+    }
+    Long counted = countedTriggers.put(sliceKey, trigger);
+    if (counted != null && counted == trigger) {
+      return; // the same change translated again
+    }
+    if (pendingTrigger == SliceRecord.NO_TRIGGER || trigger < pendingTrigger) {
+      pendingTrigger = trigger;
+    }
   }
 
   void sliceRemoved(String sliceKey) {
     translatedVersions.remove(sliceKey);
+    countedTriggers.remove(sliceKey);
     merged.remove(sliceKey);
   }
 
@@ -180,16 +221,20 @@ final class PortView implements EndpointSource.Watch {
       onceLog.info("Service " + serviceId + " is an ExternalName alias of " + info.externalName()
           + "; it has no pods to pick");
     }
+    long trigger = pendingTrigger;
+    pendingTrigger = SliceRecord.NO_TRIGGER; // a change that publishes nothing new is not timed
     if (sent && sentFound == found && Objects.equals(sentInfo, info) && sentEndpoints == endpoints
         && sentInStep == inStep) {
       return;
     }
+    Instant triggeredAt = trigger == SliceRecord.NO_TRIGGER || sentEndpoints == endpoints ? null
+        : Instant.EPOCH.plus(trigger, java.time.temporal.ChronoUnit.MICROS);
     sent = true;
     sentFound = found;
     sentInfo = info;
     sentEndpoints = endpoints;
     sentInStep = inStep;
-    SourceState state = found ? new SourceState(true, info, endpoints, true)
+    SourceState state = found ? new SourceState(true, info, endpoints, true, triggeredAt)
         : new SourceState(false, ServiceInfo.UNKNOWN, List.of(), true);
     if (inStep) {
       listener.onState(state);

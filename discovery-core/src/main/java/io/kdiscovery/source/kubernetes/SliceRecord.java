@@ -6,6 +6,8 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointHints;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.ForZone;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -41,6 +43,15 @@ final class SliceRecord {
   record Entry(String address, io.kdiscovery.model.EndpointConditions conditions, String zone, String nodeName,
       String hostname, String podName, String podUid, Set<String> zoneHints) {}
 
+  /** The EndpointSlice controller's annotation: when the Pod or Service change behind the slice happened. */
+  static final String TRIGGER_TIME_ANNOTATION = "endpoints.kubernetes.io/last-change-trigger-time";
+  /** {@link #triggerMicros} of a slice without the annotation. */
+  static final long NO_TRIGGER = Long.MIN_VALUE;
+  /** {@link #triggerMicros} of a slice whose annotation is not an RFC 3339 time. */
+  static final long BAD_TRIGGER = Long.MIN_VALUE + 1;
+  /** Longer than any RFC 3339 time; a longer value is not parsed at all. */
+  private static final int MAX_TRIGGER_LENGTH = 64;
+
   /** {@code namespace/name}: the feed's key and what warnings name. */
   final String key;
   final String resourceVersion;
@@ -51,15 +62,22 @@ final class SliceRecord {
   final List<Port> ports;
   /** As listed, null elements included; never null. */
   final List<Entry> endpoints;
+  /**
+   * The trigger-time annotation in epoch microseconds (RFC 3339 times may carry nanoseconds; loopback
+   * latencies are below a millisecond), {@link #NO_TRIGGER} or {@link #BAD_TRIGGER}: one
+   * long per slice, nothing per endpoint.
+   */
+  final long triggerMicros;
 
   private SliceRecord(String key, String resourceVersion, String serviceId, String addressType, List<Port> ports,
-      List<Entry> endpoints) {
+      List<Entry> endpoints, long triggerMicros) {
     this.key = key;
     this.resourceVersion = resourceVersion;
     this.serviceId = serviceId;
     this.addressType = addressType;
     this.ports = ports;
     this.endpoints = endpoints;
+    this.triggerMicros = triggerMicros;
   }
 
   /** The compact form of {@code slice}, which must have metadata with a name. */
@@ -88,7 +106,25 @@ final class SliceRecord {
       endpoints = Collections.unmodifiableList(Arrays.asList(array));
     }
     return new SliceRecord(key, slice.getMetadata().getResourceVersion(), serviceId,
-        interner.intern(slice.getAddressType()), ports, endpoints);
+        interner.intern(slice.getAddressType()), ports, endpoints, triggerMicros(slice.getMetadata().getAnnotations()));
+  }
+
+  /** The trigger time of a slice's annotations, as {@link #triggerMicros} keeps it. */
+  static long triggerMicros(Map<String, String> annotations) {
+    String value = annotations == null ? null : annotations.get(TRIGGER_TIME_ANNOTATION);
+    if (value == null || value.isEmpty()) {
+      return NO_TRIGGER;
+    }
+    if (value.length() > MAX_TRIGGER_LENGTH) {
+      return BAD_TRIGGER;
+    }
+    try {
+      java.time.Instant time = OffsetDateTime.parse(value).toInstant();
+      long micros = Math.addExact(Math.multiplyExact(time.getEpochSecond(), 1_000_000L), time.getNano() / 1_000);
+      return micros <= BAD_TRIGGER ? BAD_TRIGGER : micros;
+    } catch (DateTimeParseException | ArithmeticException e) {
+      return BAD_TRIGGER;
+    }
   }
 
   private static Entry entry(io.fabric8.kubernetes.api.model.discovery.v1.Endpoint e, Interner interner) {

@@ -59,7 +59,8 @@ public final class KDiscovery implements AutoCloseable {
       kubernetes.client(builder.client);
     }
     if (builder.sourceType == SourceType.AUTO) {
-      return new AutoEndpointSource(kubernetes.build(), () -> dns(builder));
+      return new AutoEndpointSource(kubernetes.build(), () -> dns(builder), builder.scheduler, builder.backoff,
+          () -> java.util.concurrent.ThreadLocalRandom.current().nextDouble());
     }
     return kubernetes.build();
   }

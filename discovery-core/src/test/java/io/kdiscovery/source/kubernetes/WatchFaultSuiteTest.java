@@ -162,6 +162,8 @@ class WatchFaultSuiteTest {
     FakeScheduler scheduler = new FakeScheduler();
     open(KDiscovery.builder().scheduler(scheduler).ticker(scheduler.ticker()));
     assertThat(handle.snapshot().orElseThrow().endpoints()).hasSize(2); // from v1/Endpoints
+    // Its watches answered first: a jump of fake time past their answer bound would fail them.
+    await().atMost(CONVERGE).until(() -> handle.status().state() == io.kdiscovery.table.SourceStatus.State.SYNCED);
 
     scheduler.advance(WatchGroup.SLICE_RECHECK); // still forbidden: stays on Endpoints
     await().atMost(CONVERGE).until(() -> api.faults().lists("endpointslices") >= 2);

@@ -54,7 +54,8 @@ public final class KDiscovery implements AutoCloseable {
       return dns(builder);
     }
     KubernetesEndpointSource.Builder kubernetes = KubernetesEndpointSource.builder().backoff(builder.backoff)
-        .scope(builder.watchScope).scheduler(builder.scheduler).ticker(builder.ticker).clock(builder.clock);
+        .scope(builder.watchScope).scheduler(builder.scheduler).ticker(builder.ticker).clock(builder.clock)
+        .watchIdleTimeout(builder.watchIdleTimeout);
     if (builder.client != null) {
       kubernetes.client(builder.client);
     }
@@ -193,6 +194,7 @@ public final class KDiscovery implements AutoCloseable {
     private WatchScope watchScope = WatchScope.NAMESPACE;
     private Scheduler scheduler = Scheduler.system();
     private Ticker ticker = Ticker.system();
+    private Duration watchIdleTimeout = KubernetesEndpointSource.DEFAULT_WATCH_IDLE_TIMEOUT;
 
     private Builder() {}
 
@@ -275,6 +277,19 @@ public final class KDiscovery implements AutoCloseable {
     /** How the Kubernetes source waits between attempts while the API server is unreachable. */
     public Builder backoff(Backoff backoff) {
       this.backoff = Objects.requireNonNull(backoff, "backoff");
+      return this;
+    }
+
+    /**
+     * How long a watch of the Kubernetes API may carry neither an event nor a bookmark before it is
+     * restarted from its resourceVersion; see {@link KubernetesEndpointSource.Builder#watchIdleTimeout}
+     * (30 s by default).
+     *
+     * @throws IllegalArgumentException unless between 100 ms and 5 minutes
+     */
+    public Builder watchIdleTimeout(Duration watchIdleTimeout) {
+      KubernetesEndpointSource.builder().watchIdleTimeout(watchIdleTimeout); // the same check, at once
+      this.watchIdleTimeout = watchIdleTimeout;
       return this;
     }
 

@@ -96,6 +96,7 @@ class LogCauseTest {
     try (ServiceHandle refused = discovery.open(other)) {
       await().atMost(WAIT).until(() -> !log.warnings(other + ":").isEmpty());
       assertThat(log.warnings(other + ":").get(0)).contains("connection refused").doesNotContain("Exhausted");
+      assertThat(refused.status().failure()).isEqualTo(io.kdiscovery.source.FailureKind.UNREACHABLE);
       api.proxy().start();
       await().atMost(WAIT).until(() -> refused.status().state() == State.SYNCED);
       assertThat(log.lines()).filteredOn(l -> l.contains(other + ": back in step")).hasSize(1);

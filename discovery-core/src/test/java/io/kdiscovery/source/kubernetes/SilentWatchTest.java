@@ -70,6 +70,8 @@ class SilentWatchTest {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> builder.watchIdleTimeout(Duration.ofMinutes(6)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("5 minutes");
     assertThat(KubernetesEndpointSource.DEFAULT_WATCH_IDLE_TIMEOUT).isEqualTo(Duration.ofSeconds(30));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> KDiscovery.builder().watchIdleTimeout(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("watchIdleTimeout");
   }
 
   private void followsChangesThroughFrozenWatches(KubernetesClient client) {

@@ -128,7 +128,8 @@ public final class KDiscovery implements AutoCloseable {
       return dns(builder);
     }
     KubernetesEndpointSource.Builder kubernetes = KubernetesEndpointSource.builder().backoff(builder.backoff)
-        .scope(builder.watchScope).scheduler(builder.scheduler).ticker(builder.ticker).clock(builder.clock);
+        .scope(builder.watchScope).scheduler(builder.scheduler).ticker(builder.ticker).clock(builder.clock)
+        .watchIdleTimeout(builder.watchIdleTimeout);
     if (builder.client != null) {
       kubernetes.client(builder.client);
     }
@@ -136,7 +137,8 @@ public final class KDiscovery implements AutoCloseable {
       kubernetes.loopbackEndpoints(builder.loopbackEndpoints);
     }
     if (builder.sourceType == SourceType.AUTO) {
-      return new AutoEndpointSource(kubernetes.build(), () -> dns(builder));
+      return new AutoEndpointSource(kubernetes.build(), () -> dns(builder), builder.scheduler, builder.backoff,
+          () -> java.util.concurrent.ThreadLocalRandom.current().nextDouble());
     }
     return kubernetes.build();
   }
@@ -360,6 +362,7 @@ public final class KDiscovery implements AutoCloseable {
     private Map<String, String> environment;
     private Path namespaceFile;
     private Duration locationWait = Duration.ofSeconds(2);
+    private Duration watchIdleTimeout = KubernetesEndpointSource.DEFAULT_WATCH_IDLE_TIMEOUT;
 
     private Builder() {}
 
@@ -511,6 +514,19 @@ public final class KDiscovery implements AutoCloseable {
     /** How the Kubernetes source waits between attempts while the API server is unreachable. */
     public Builder backoff(Backoff backoff) {
       this.backoff = Objects.requireNonNull(backoff, "backoff");
+      return this;
+    }
+
+    /**
+     * How long a watch of the Kubernetes API may carry neither an event nor a bookmark before it is
+     * restarted from its resourceVersion; see {@link KubernetesEndpointSource.Builder#watchIdleTimeout}
+     * (30 s by default).
+     *
+     * @throws IllegalArgumentException unless between 100 ms and 5 minutes
+     */
+    public Builder watchIdleTimeout(Duration watchIdleTimeout) {
+      KubernetesEndpointSource.builder().watchIdleTimeout(watchIdleTimeout); // the same check, at once
+      this.watchIdleTimeout = watchIdleTimeout;
       return this;
     }
 

@@ -19,7 +19,9 @@ import java.util.function.DoubleSupplier;
  */
 public final class Backoff {
 
-  private static final Backoff DEFAULT = new Backoff(Duration.ofMillis(250), Duration.ofSeconds(30));
+  // client-go's reflector: 800 ms doubling to 30 s (with jitter; reset after 2 min of health, which
+  // the caller's Attempts says). Its first retry is neither a storm nor a long wait.
+  private static final Backoff DEFAULT = new Backoff(Duration.ofMillis(800), Duration.ofSeconds(30));
 
   private final Duration initial;
   private final Duration max;
@@ -29,7 +31,7 @@ public final class Backoff {
     this.max = max;
   }
 
-  /** 250 ms doubling up to 30 s. */
+  /** 800 ms doubling up to 30 s, where client-go's reflector starts and stops. */
   public static Backoff defaults() {
     return DEFAULT;
   }

@@ -46,6 +46,19 @@ public interface EndpointSource extends AutoCloseable {
       onFailure(reason, cause);
     }
 
+    /** As {@link #onStateOutOfStep(SourceState, String, Throwable)}, with the failure's kind. */
+    default void onStateOutOfStep(SourceState state, String reason, Throwable cause, FailureKind kind) {
+      onStateOutOfStep(state, reason, cause);
+    }
+
+    /**
+     * As {@link #onFailure(String, Throwable)}, with the failure's kind typed by the source; the
+     * default forgets the kind. Sources that know it call this one.
+     */
+    default void onFailure(String reason, Throwable cause, FailureKind kind) {
+      onFailure(reason, cause);
+    }
+
     /**
      * The source lost contact or could not read; the last state stays the best knowledge.
      * The source keeps retrying by itself and calls {@link #onState} when it is back.

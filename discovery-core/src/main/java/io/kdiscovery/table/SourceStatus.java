@@ -1,5 +1,6 @@
 package io.kdiscovery.table;
 
+import io.kdiscovery.source.FailureKind;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
@@ -14,12 +15,20 @@ import java.util.Objects;
  * @param since when it entered that state, on the table's clock
  * @param lastSyncedAt the last time the source confirmed the table, or null if it never has
  * @param detail the last failure's reason, or null while in step
+ * @param failure the kind of the last failure, typed from the HTTP status or the network error
+ *     ({@link FailureKind#NONE} while in step): decide on it, never on the words of {@code detail}
  */
-public record SourceStatus(State state, Instant since, Instant lastSyncedAt, String detail) {
+public record SourceStatus(State state, Instant since, Instant lastSyncedAt, String detail, FailureKind failure) {
 
   public SourceStatus {
     Objects.requireNonNull(state, "state");
     Objects.requireNonNull(since, "since");
+    Objects.requireNonNull(failure, "failure");
+  }
+
+  /** A status whose failure kind is unknown ({@link FailureKind#OTHER} when it has a detail). */
+  public SourceStatus(State state, Instant since, Instant lastSyncedAt, String detail) {
+    this(state, since, lastSyncedAt, detail, detail == null ? FailureKind.NONE : FailureKind.OTHER);
   }
 
   /**

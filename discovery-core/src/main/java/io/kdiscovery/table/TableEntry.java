@@ -3,11 +3,13 @@ package io.kdiscovery.table;
 import io.kdiscovery.model.ServiceKey;
 import io.kdiscovery.model.ServiceSnapshot;
 import io.kdiscovery.source.EndpointSource;
+import io.kdiscovery.source.FailureKind;
 import io.kdiscovery.source.SourceState;
 import io.kdiscovery.table.SourceStatus.State;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -54,6 +56,8 @@ final class TableEntry implements EndpointSource.Listener {
   // Control thread only.
   private EndpointSource.Watch watch;
   private boolean stopped;
+  // The kinds of failure logged in the current outage: a change of cause is logged once, a repeat never.
+  private final EnumSet<FailureKind> loggedThisOutage = EnumSet.noneOf(FailureKind.class);
 
   // Guarded by the table's lock.
   int users;
@@ -80,7 +84,7 @@ final class TableEntry implements EndpointSource.Listener {
       watch = source.watch(key, this);
       log.debug("watching {} through {}", key, source.name());
     } catch (RuntimeException e) {
-      fail("could not start watching through " + source.name() + ": " + e, e);
+      fail("could not start watching through " + source.name() + ": " + e, e, FailureKind.OTHER);
     }
   }
 
@@ -113,15 +117,25 @@ final class TableEntry implements EndpointSource.Listener {
 
   @Override
   public void onStateOutOfStep(SourceState state, String reason, Throwable cause) {
+    onStateOutOfStep(state, reason, cause, FailureKind.OTHER);
+  }
+
+  @Override
+  public void onStateOutOfStep(SourceState state, String reason, Throwable cause, FailureKind kind) {
     control.execute(() -> {
       publish(state, clock.instant());
-      fail(reason, cause);
+      fail(reason, cause, kind);
     });
   }
 
   @Override
   public void onFailure(String reason, Throwable cause) {
-    control.execute(() -> fail(reason, cause));
+    onFailure(reason, cause, FailureKind.OTHER);
+  }
+
+  @Override
+  public void onFailure(String reason, Throwable cause, FailureKind kind) {
+    control.execute(() -> fail(reason, cause, kind));
   }
 
   private void apply(SourceState state) {
@@ -134,6 +148,7 @@ final class TableEntry implements EndpointSource.Listener {
         log.info("{}: back in step with {} after {}", key, source.name(), status.staleness(now));
         reconnects++;
       }
+      loggedThisOutage.clear();
       status = new SourceStatus(State.SYNCED, now, now, null);
     } else {
       status = new SourceStatus(State.SYNCED, status.since(), now, null);
@@ -189,23 +204,34 @@ final class TableEntry implements EndpointSource.Listener {
     return !state.changeTracked() && current.endpoints().equals(state.endpoints());
   }
 
-  private void fail(String reason, Throwable cause) {
+  /**
+   * The first failure of an outage is logged with its reason (the source names the root cause); a
+   * later failure of another kind is logged once per kind, so the log follows a change of cause
+   * without repeating every retry; the recovery is logged once in {@link #apply}.
+   */
+  private void fail(String reason, Throwable cause, FailureKind kind) {
     if (stopped) {
       return;
     }
     if (status.state() == State.DISCONNECTED) {
       boolean stillNeverConnected = status.lastSyncedAt() == null && snapshot == null;
       status = new SourceStatus(State.DISCONNECTED, status.since(), status.lastSyncedAt(),
-          stillNeverConnected ? "never connected: " + reason : reason);
-      log.debug("{}: still out of step: {}", key, reason, cause);
+          stillNeverConnected ? "never connected: " + reason : reason, kind);
+      if (loggedThisOutage.add(kind)) {
+        log.warn("{}: still out of step with {}, now because: {}", key, source.name(), reason);
+      } else {
+        log.debug("{}: still out of step: {}", key, reason, cause);
+      }
       return;
     }
+    loggedThisOutage.clear();
+    loggedThisOutage.add(kind);
     boolean neverConnected = status.lastSyncedAt() == null && snapshot == null;
     if (status.state() == State.SYNCED) {
       outOfStepSinceNanos = ticker.read(); // from STARTING it keeps counting from the start
     }
     status = new SourceStatus(State.DISCONNECTED, clock.instant(), status.lastSyncedAt(),
-        neverConnected ? "never connected: " + reason : reason);
+        neverConnected ? "never connected: " + reason : reason, kind);
     if (neverConnected) {
       log.warn("{}: cannot read it from {} yet ({}); retrying", key, source.name(), reason);
     } else {

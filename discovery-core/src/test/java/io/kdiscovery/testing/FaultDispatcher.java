@@ -182,6 +182,18 @@ public final class FaultDispatcher extends Dispatcher {
             + ",\"message\":\"scripted by the test\"}");
   }
 
+  /**
+   * 429 Too Many Requests as API Priority and Fairness answers it: a {@code Retry-After} header, and
+   * the same wait in the Status's {@code details.retryAfterSeconds}.
+   */
+  public static Function<RecordedRequest, MockResponse> tooManyRequests(int retryAfterSeconds) {
+    return request -> new MockResponse().setResponseCode(429)
+        .addHeader("Retry-After", String.valueOf(retryAfterSeconds))
+        .setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"code\":429,"
+            + "\"reason\":\"TooManyRequests\",\"message\":\"Too many requests, please try again later.\","
+            + "\"details\":{\"retryAfterSeconds\":" + retryAfterSeconds + "}}");
+  }
+
   /** A watch that opens, then reports 410 Gone the way the API server does. */
   public static Function<RecordedRequest, MockResponse> watchExpired() {
     return request -> new MockResponse().withWebSocketUpgrade(new WebSocketListener() {

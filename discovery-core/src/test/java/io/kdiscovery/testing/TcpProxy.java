@@ -24,6 +24,8 @@ public final class TcpProxy implements AutoCloseable {
 
   private final int targetPort;
   private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+  private volatile boolean blackhole; // new connections are accepted and never forwarded
+  private volatile boolean resetNew; // new connections are accepted and reset at once
   private volatile ServerSocket listener;
   private int port;
 
@@ -71,6 +73,27 @@ public final class TcpProxy implements AutoCloseable {
     }
   }
 
+  /**
+   * Stops forwarding on every open connection without closing it, as a NAT or a load balancer that
+   * dropped its entries: both ends keep their sockets open and hear nothing more, ever (the bytes
+   * sent meanwhile are lost). New connections still pass, unless {@link #blackhole} says otherwise.
+   */
+  public void freeze() {
+    for (Connection connection : connections) {
+      connection.frozen = true;
+    }
+  }
+
+  /** While on, new connections are accepted but nothing is forwarded on them (a dead load balancer). */
+  public void blackhole(boolean on) {
+    blackhole = on;
+  }
+
+  /** While on, new connections are accepted and reset at once (a middlebox that resets). */
+  public void resetNewConnections(boolean on) {
+    resetNew = on;
+  }
+
   /** Stops, and closes the server's side of every connection too. */
   @Override
   public void close() {
@@ -85,8 +108,13 @@ public final class TcpProxy implements AutoCloseable {
     while (!server.isClosed()) {
       try {
         Socket client = server.accept();
+        if (resetNew) {
+          closeQuietly(client);
+          continue;
+        }
         Socket upstream = new Socket(InetAddress.getLoopbackAddress(), targetPort);
         Connection connection = new Connection(client, upstream);
+        connection.frozen = blackhole;
         connections.add(connection);
         pipe(connection, client, upstream);
         pipe(connection, upstream, client);
@@ -104,7 +132,7 @@ public final class TcpProxy implements AutoCloseable {
         OutputStream out = to.getOutputStream();
         int n;
         while ((n = in.read(buffer)) >= 0) {
-          if (!toOpen) {
+          if (!toOpen || connection.frozen) {
             continue; // the server's bytes for a cut client: dropped
           }
           try {
@@ -148,6 +176,7 @@ public final class TcpProxy implements AutoCloseable {
     final Socket client;
     final Socket upstream;
     volatile boolean cut;
+    volatile boolean frozen;
 
     Connection(Socket client, Socket upstream) {
       this.client = client;

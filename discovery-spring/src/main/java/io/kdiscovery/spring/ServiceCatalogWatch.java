@@ -139,11 +139,14 @@ final class ServiceCatalogWatch implements AutoCloseable {
     return services == null ? Optional.empty() : Optional.ofNullable(services.byId.get(namespace + "/" + name));
   }
 
-  /** Whether the selection's catalogs report that the API server forbids listing Services (HTTP 403). */
+  /**
+   * Whether the selection's catalogs report that the API server forbids listing Services (HTTP 401 or
+   * 403), decided on the status's typed failure: its detail names the API server's URL, which may
+   * contain any digits.
+   */
   boolean forbidden() {
     for (NamespaceCatalog catalog : selection()) {
-      String detail = catalog.catalog.status().detail();
-      if (catalog.now() == null && detail != null && detail.contains("403")) {
+      if (catalog.now() == null && catalog.catalog.status().failure().deniesAccess()) {
         return true;
       }
     }

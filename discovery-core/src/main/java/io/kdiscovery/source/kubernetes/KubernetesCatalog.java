@@ -3,6 +3,7 @@ package io.kdiscovery.source.kubernetes;
 import io.kdiscovery.catalog.CatalogSnapshot;
 import io.kdiscovery.catalog.ServiceCatalog;
 import io.kdiscovery.model.ServiceInfo;
+import io.kdiscovery.source.FailureKind;
 import io.kdiscovery.table.Delivery;
 import io.kdiscovery.table.SnapshotTimeoutException;
 import io.kdiscovery.table.SourceStatus;
@@ -52,7 +53,7 @@ final class KubernetesCatalog implements ServiceCatalog {
   }
 
   /** Called on the group's serial context with every Service of the group's scope. */
-  void update(List<ServiceInfo> all, boolean inStep, String failure) {
+  void update(List<ServiceInfo> all, boolean inStep, String failure, FailureKind kind) {
     List<ServiceInfo> mine = namespace == null ? all
         : all.stream().filter(s -> namespace.equals(s.namespace())).toList();
     Instant now = clock.instant();
@@ -69,7 +70,7 @@ final class KubernetesCatalog implements ServiceCatalog {
       status = status.state() == State.SYNCED ? new SourceStatus(State.SYNCED, status.since(), now, null)
           : new SourceStatus(State.SYNCED, now, now, null);
     } else {
-      failed(failure == null ? "the watch of Services keeps failing" : failure);
+      failed(failure == null ? "the watch of Services keeps failing" : failure, kind);
     }
   }
 
@@ -77,14 +78,14 @@ final class KubernetesCatalog implements ServiceCatalog {
     return sorted.size() == unsorted.size() && new java.util.HashSet<>(sorted).equals(new java.util.HashSet<>(unsorted));
   }
 
-  void failed(String reason) {
+  void failed(String reason, FailureKind kind) {
     SourceStatus current = status;
     if (current.state() != State.DISCONNECTED) {
       String detail = current.lastSyncedAt() == null ? "never connected: " + reason : reason;
-      status = new SourceStatus(State.DISCONNECTED, clock.instant(), current.lastSyncedAt(), detail);
+      status = new SourceStatus(State.DISCONNECTED, clock.instant(), current.lastSyncedAt(), detail, kind);
     } else {
       status = new SourceStatus(State.DISCONNECTED, current.since(), current.lastSyncedAt(),
-          current.lastSyncedAt() == null ? "never connected: " + reason : reason);
+          current.lastSyncedAt() == null ? "never connected: " + reason : reason, kind);
     }
   }
 

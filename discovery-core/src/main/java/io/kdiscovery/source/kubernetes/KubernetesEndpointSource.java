@@ -10,10 +10,12 @@ import io.kdiscovery.model.RoutableAddresses;
 import io.kdiscovery.model.ServiceKey;
 import io.kdiscovery.source.Backoff;
 import io.kdiscovery.source.EndpointSource;
+import io.kdiscovery.source.FailureKind;
 import io.kdiscovery.time.DaemonThreads;
 import io.kdiscovery.time.Scheduler;
 import io.kdiscovery.time.Ticker;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -56,6 +58,8 @@ public final class KubernetesEndpointSource implements EndpointSource {
   private static final Logger log = LoggerFactory.getLogger(KubernetesEndpointSource.class);
   static final int IO_THREADS = 4;
   static final int SERIAL_THREADS = 2;
+  /** The default {@link Builder#watchIdleTimeout}. */
+  public static final Duration DEFAULT_WATCH_IDLE_TIMEOUT = Duration.ofSeconds(30);
 
   private final Supplier<KubernetesClient> clientFactory;
   private final boolean ownsClient;
@@ -76,7 +80,7 @@ public final class KubernetesEndpointSource implements EndpointSource {
     this.loopback = builder.loopback;
     this.runtime = new Runtime(pool(IO_THREADS, "kdiscovery-k8s-io"), pool(SERIAL_THREADS, "kdiscovery-k8s-serial"),
         pool(2, "kdiscovery-catalog-listener"), builder.scheduler, builder.ticker, builder.clock, builder.backoff,
-        builder.random);
+        builder.random, builder.watchIdleTimeout);
   }
 
   private static ThreadPoolExecutor pool(int threads, String name) {
@@ -203,17 +207,56 @@ public final class KubernetesEndpointSource implements EndpointSource {
 
   /**
    * Whether this application may list the EndpointSlices of {@code namespace}: one small request,
-   * made without retries. False, with the reason logged, when the API answers 401 or 403 or cannot
-   * be reached at all (no cluster configuration, no route to the API server). Blocks for that request.
+   * made without retries. False when the API answers anything but success, including a transient
+   * error; {@link #endpointSliceAccess} says which. Blocks for that request.
    */
   public boolean canReadEndpointSlices(String namespace) {
+    return endpointSliceAccess(namespace).readable();
+  }
+
+  /**
+   * Asks once whether this application may list the EndpointSlices of {@code namespace}: one small
+   * request, made without retries, whose answer is typed from the HTTP status code. Only 401 and 403
+   * deny access ({@link SliceAccess#denied()}); a 429, a 5xx, a timeout or an unreachable server is a
+   * transient answer to ask again about, after {@link SliceAccess#retryAfter()} if the server named
+   * one. Blocks for that request; thread-safe.
+   */
+  public SliceAccess endpointSliceAccess(String namespace) {
+    Objects.requireNonNull(namespace, "namespace");
     try {
       watchClient().discovery().v1().endpointSlices().inNamespace(namespace)
           .list(new ListOptionsBuilder().withLimit(1L).build());
-      return true;
+      return new SliceAccess(FailureKind.NONE, Duration.ZERO, "readable");
     } catch (RuntimeException e) {
-      log.info("kubernetes: cannot list EndpointSlices in namespace {} ({})", namespace, runtime.describe(e));
-      return false;
+      FailureKind kind = Failures.kind(e);
+      String detail = "cannot list EndpointSlices in namespace " + namespace + ": " + runtime.describe(e)
+          + (kind.deniesAccess() ? ". " + WatchGroup.rbacHint("endpointslices", "discovery.k8s.io", namespace) : "");
+      log.debug("kubernetes: {}", detail);
+      return new SliceAccess(kind, Failures.retryAfter(e).orElse(Duration.ZERO), detail);
+    }
+  }
+
+  /**
+   * The answer to {@link #endpointSliceAccess}: readable, denied (401/403), or a transient failure.
+   *
+   * @param failure {@link FailureKind#NONE} when readable
+   * @param retryAfter how long the API server asked to wait (its {@code Retry-After}), or zero
+   * @param detail one line for the log: the root cause, the API server and, when denied, the rule to grant
+   */
+  public record SliceAccess(FailureKind failure, Duration retryAfter, String detail) {
+    public SliceAccess {
+      Objects.requireNonNull(failure, "failure");
+      Objects.requireNonNull(retryAfter, "retryAfter");
+      Objects.requireNonNull(detail, "detail");
+    }
+
+    public boolean readable() {
+      return failure == FailureKind.NONE;
+    }
+
+    /** 401 or 403: the application may not read EndpointSlices. */
+    public boolean denied() {
+      return failure.deniesAccess();
     }
   }
 
@@ -308,13 +351,15 @@ public final class KubernetesEndpointSource implements EndpointSource {
     private final Clock clock;
     private final Backoff backoff;
     private final DoubleSupplier random;
+    private final Duration watchIdleTimeout;
     private final Set<io.fabric8.kubernetes.client.Watch> openWatches = ConcurrentHashMap.newKeySet();
     private final OnceLog warnings = new OnceLog(log);
     private volatile boolean closed;
     volatile String apiUrl = "?";
 
     Runtime(ThreadPoolExecutor io, ThreadPoolExecutor serialPool, ThreadPoolExecutor catalogListeners,
-        Scheduler scheduler, Ticker ticker, Clock clock, Backoff backoff, DoubleSupplier random) {
+        Scheduler scheduler, Ticker ticker, Clock clock, Backoff backoff, DoubleSupplier random,
+        Duration watchIdleTimeout) {
       this.io = io;
       this.serialPool = serialPool;
       this.catalogListeners = catalogListeners;
@@ -323,6 +368,12 @@ public final class KubernetesEndpointSource implements EndpointSource {
       this.clock = clock;
       this.backoff = backoff;
       this.random = random;
+      this.watchIdleTimeout = watchIdleTimeout;
+    }
+
+    /** A watch with neither an event nor a bookmark for this long is restarted (see {@link ResourceFeed}). */
+    Duration watchIdleTimeout() {
+      return watchIdleTimeout;
     }
 
     ThreadPoolExecutor io() {
@@ -401,6 +452,12 @@ public final class KubernetesEndpointSource implements EndpointSource {
         warnings.warn(message);
       }
     }
+
+    void infoOnce(String message) {
+      synchronized (warnings) {
+        warnings.info(message);
+      }
+    }
   }
 
   /** Configures a {@link KubernetesEndpointSource}; not thread-safe. */
@@ -413,8 +470,33 @@ public final class KubernetesEndpointSource implements EndpointSource {
     private Ticker ticker = Ticker.system();
     private Clock clock = Clock.systemUTC();
     private RoutableAddresses.Loopback loopback = RoutableAddresses.Loopback.AUTO;
+    private Duration watchIdleTimeout = DEFAULT_WATCH_IDLE_TIMEOUT;
 
     private Builder() {}
+
+    /**
+     * How long a watch may carry neither an event nor a bookmark before it is restarted from its
+     * resourceVersion (no relist); if the restart is not answered within this bound (at most 10 s),
+     * the status leaves SYNCED with {@link io.kdiscovery.source.FailureKind#SILENT}. This notices a
+     * connection that a NAT or a load balancer dropped without closing it, with any client, pings or
+     * none. 30 s by default: a change made meanwhile reaches the table within about 40 s. A quiet
+     * watch costs one resumed watch (served from the API server's watch cache) per bound; raise it
+     * above the API server's bookmark period (about 60 s) to avoid that on clusters with very many
+     * quiet watches. See docs/watch.md.
+     *
+     * @throws IllegalArgumentException unless between 100 ms and 5 minutes (the shortest
+     *     {@code timeoutSeconds} the server is asked for, which ends every watch anyway)
+     */
+    public Builder watchIdleTimeout(Duration watchIdleTimeout) {
+      Objects.requireNonNull(watchIdleTimeout, "watchIdleTimeout");
+      if (watchIdleTimeout.compareTo(Duration.ofMillis(100)) < 0
+          || watchIdleTimeout.compareTo(WatchGroup.MIN_WATCH_TIMEOUT) > 0) {
+        throw new IllegalArgumentException("watchIdleTimeout must be between 100 ms and "
+            + WatchGroup.MIN_WATCH_TIMEOUT.toMinutes() + " minutes: " + watchIdleTimeout);
+      }
+      this.watchIdleTimeout = watchIdleTimeout;
+      return this;
+    }
 
     /** Reads through this client, which stays the caller's to close. */
     public Builder client(KubernetesClient client) {

@@ -239,14 +239,14 @@ final class PortView implements EndpointSource.Watch {
     if (inStep) {
       listener.onState(state);
     } else {
-      listener.onStateOutOfStep(state, reason, cause);
+      listener.onStateOutOfStep(state, reason, cause, Failures.kind(cause));
     }
   }
 
   /** The group failed: the listener keeps its last state and learns why. */
   void failed(String reason, Throwable cause) {
     sentInStep = false;
-    listener.onFailure(reason, cause);
+    listener.onFailure(reason, cause, Failures.kind(cause));
   }
 
   /** How many endpoints the view holds now; for tests and diagnostics. */

@@ -12,8 +12,10 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.dsl.FilterWatchListDeletable;
+import io.fabric8.kubernetes.client.dsl.internal.BaseOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.kdiscovery.model.ServiceInfo;
+import io.kdiscovery.source.FailureKind;
 import io.kdiscovery.time.Scheduler;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +48,8 @@ final class WatchGroup {
   static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
   /** While reading v1/Endpoints because slices were forbidden, how often to try slices again. */
   static final Duration SLICE_RECHECK = Duration.ofMinutes(5);
+  /** The shortest {@code timeoutSeconds} sent on a watch; the longest is twice this (client-go's). */
+  static final Duration MIN_WATCH_TIMEOUT = Duration.ofMinutes(5);
 
   final GroupKey groupKey;
   private final KubernetesClient client;
@@ -123,9 +128,9 @@ final class WatchGroup {
       catalogs.add(catalog);
       if (!serviceReadable) {
         catalog.failed("may not read the Services of " + groupKey + " (403). "
-            + rbacHint("services", "", groupKey.namespace()));
+            + rbacHint("services", "", groupKey.namespace()), FailureKind.FORBIDDEN);
       } else if (services.listed()) {
-        catalog.update(List.copyOf(infos.values()), services.inStep(), failure);
+        catalog.update(List.copyOf(infos.values()), services.inStep(), failure, Failures.kind(failureCause));
       }
     });
   }
@@ -238,7 +243,7 @@ final class WatchGroup {
     }
     List<ServiceInfo> all = List.copyOf(infos.values());
     for (KubernetesCatalog catalog : catalogs) {
-      catalog.update(all, services.inStep(), failure);
+      catalog.update(all, services.inStep(), failure, Failures.kind(failureCause));
     }
   }
 
@@ -251,7 +256,7 @@ final class WatchGroup {
       }
     }
     for (KubernetesCatalog catalog : catalogs) {
-      catalog.failed(reason);
+      catalog.failed(reason, Failures.kind(cause));
     }
   }
 
@@ -349,7 +354,10 @@ final class WatchGroup {
         return false;
       }
       if (httpCode(cause) == 403) {
-        runtime.warnOnce("kubernetes: " + reason + ". " + rbacHint("services", "", groupKey.namespace()));
+        reason = reason + ". " + rbacHint("services", "", groupKey.namespace());
+        if (views.isEmpty()) {
+          runtime.warnOnce("kubernetes: " + reason); // no table logs it: a catalog's user still learns why
+        }
       }
       WatchGroup.this.failed(reason, cause);
       return true;
@@ -470,7 +478,8 @@ final class WatchGroup {
         scheduleRecheck();
         return false;
       }
-      WatchGroup.this.failed(reason, cause);
+      WatchGroup.this.failed(code == 403 ? reason + ". " + rbacHint("endpointslices", "discovery.k8s.io",
+          groupKey.namespace()) : reason, cause);
       return true;
     }
   }
@@ -567,7 +576,7 @@ final class WatchGroup {
     @Override
     public boolean failed(ResourceFeed<?, Endpoints> feed, String reason, Throwable cause) {
       if (httpCode(cause) == 403) {
-        runtime.warnOnce("kubernetes: " + reason + ". " + rbacHint("endpoints", "", groupKey.namespace()));
+        reason = reason + ". " + rbacHint("endpoints", "", groupKey.namespace());
       }
       WatchGroup.this.failed(reason, cause);
       return true;
@@ -605,8 +614,8 @@ final class WatchGroup {
       }
 
       @Override
-      public Watch watch(String resourceVersion, Watcher<Service> watcher) {
-        return select().watch(watchOptions(resourceVersion), watcher);
+      public CompletableFuture<Watch> watch(String resourceVersion, Watcher<Service> watcher) {
+        return submitWatch(select(), watchOptions(resourceVersion), watcher);
       }
     };
   }
@@ -625,8 +634,8 @@ final class WatchGroup {
       }
 
       @Override
-      public Watch watch(String resourceVersion, Watcher<EndpointSlice> watcher) {
-        return select().watch(watchOptions(resourceVersion), watcher);
+      public CompletableFuture<Watch> watch(String resourceVersion, Watcher<EndpointSlice> watcher) {
+        return submitWatch(select(), watchOptions(resourceVersion), watcher);
       }
     };
   }
@@ -645,14 +654,39 @@ final class WatchGroup {
       }
 
       @Override
-      public Watch watch(String resourceVersion, Watcher<Endpoints> watcher) {
-        return select().watch(watchOptions(resourceVersion), watcher);
+      public CompletableFuture<Watch> watch(String resourceVersion, Watcher<Endpoints> watcher) {
+        return submitWatch(select(), watchOptions(resourceVersion), watcher);
       }
     };
   }
 
-  private static io.fabric8.kubernetes.api.model.ListOptions watchOptions(String resourceVersion) {
-    return new ListOptionsBuilder().withResourceVersion(resourceVersion).withAllowWatchBookmarks(true).build();
+  /**
+   * Every watch asks for bookmarks and carries a {@code timeoutSeconds} random in [5, 10) minutes, as
+   * client-go's reflector sends it: the server ends the watch then (with a bookmark 2 s before), a
+   * backstop for a connection that nothing else notices, spread so that a fleet does not resume
+   * together.
+   */
+  private io.fabric8.kubernetes.api.model.ListOptions watchOptions(String resourceVersion) {
+    long timeoutSeconds = MIN_WATCH_TIMEOUT.toSeconds()
+        + (long) (runtime.random().getAsDouble() * MIN_WATCH_TIMEOUT.toSeconds());
+    return new ListOptionsBuilder().withResourceVersion(resourceVersion).withAllowWatchBookmarks(true)
+        .withTimeoutSeconds(Math.min(timeoutSeconds, 2 * MIN_WATCH_TIMEOUT.toSeconds() - 1)).build();
+  }
+
+  /**
+   * Asks for a watch without blocking: fabric8's {@code watch()} waits for the server's answer
+   * without a bound, so on a connection that a load balancer blackholes it would hold an I/O thread
+   * forever. {@code submitWatch} (public on fabric8's operations, whatever the transport) hands back
+   * the answer as a future instead; any other implementation is called as it is.
+   */
+  @SuppressWarnings("unchecked")
+  private static <T extends io.fabric8.kubernetes.api.model.HasMetadata> CompletableFuture<Watch> submitWatch(
+      Object operation, io.fabric8.kubernetes.api.model.ListOptions options, Watcher<T> watcher) {
+    if (operation instanceof BaseOperation<?, ?, ?> base) {
+      return ((BaseOperation<T, ?, ?>) base).submitWatch(options, watcher).thenApply(Watch.class::cast);
+    }
+    return CompletableFuture.completedFuture(
+        ((io.fabric8.kubernetes.client.dsl.Watchable<T>) operation).watch(options, watcher));
   }
 
   private static boolean sameVersion(SliceRecord a, SliceRecord b) {

@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Test;
 /**
  * How a watch comes back, on the real mock API server and on fake time: a watch that ended after it
  * stayed up resumes at once (without a LIST unless the server said 410), a watch that fails at once
- * waits longer and longer and is never called in step.
+ * waits longer and longer and is never called in step, the count starts again only after 2 minutes
+ * of health (client-go's reflector), and the defaults are client-go's: 800 ms doubling to 30 s.
  */
 class WatchBackoffTest {
 
@@ -84,7 +85,7 @@ class WatchBackoffTest {
   }
 
   @Test
-  void theCountStartsAgainOnlyAfterAWatchStayedUp() {
+  void theCountStartsAgainOnlyAfterAWatchStayedUpTwoMinutes() {
     api.faults().inject(watchOf("endpointslices"), watchClosedAtOnce(), 3);
     try (ServiceHandle handle = discovery.open("hostnames.default:80")) {
       handle.awaitSnapshot(WAIT);
@@ -99,7 +100,19 @@ class WatchBackoffTest {
         return handle.status().state() == State.SYNCED;
       });
 
-      // A watch that now fails at once starts from the first delay again.
+      // Back in step is not yet healthy: a watch that fails now goes on with the count (client-go's
+      // reflector resets its backoff only after 2 minutes without one).
+      api.faults().inject(watchOf("endpointslices"), watchClosedAtOnce(), 1);
+      api.proxy().cutConnections();
+      assertThat(Math.round(nextRetry().toNanos() / 1e6)).isEqualTo(800L);
+      scheduler.advance(nextRetry());
+      await().atMost(WAIT).until(() -> {
+        scheduler.advance(STAYED_UP);
+        return handle.status().state() == State.SYNCED;
+      });
+      scheduler.advance(ResourceFeed.BACKOFF_RESET);
+
+      // After a watch stayed up 2 minutes, a watch that fails at once starts from the first delay again.
       api.faults().inject(watchOf("endpointslices"), watchClosedAtOnce(), -1);
       api.proxy().cutConnections();
       assertThat(Math.round(nextRetry().toNanos() / 1e6)).isEqualTo(100L);
@@ -159,6 +172,36 @@ class WatchBackoffTest {
       assertThat(handle.snapshot().orElseThrow().endpoints()).extracting(Endpoint::podName)
           .containsExactly("hostnames-1", "hostnames-3");
     }
+  }
+
+  @Test
+  void aTooManyRequestsWaitsItsRetryAfterAndSaysSo() {
+    api.faults().inject(io.kdiscovery.testing.FaultDispatcher.collectionListOf("endpointslices"),
+        io.kdiscovery.testing.FaultDispatcher.tooManyRequests(3), 1);
+    try (ServiceHandle handle = discovery.open("hostnames.default:80")) {
+      // The backoff alone would retry after 100 ms; the API server asked for 3 s.
+      await().atMost(WAIT).until(() -> scheduler.pendingDelays().contains(Duration.ofSeconds(3)));
+      assertThat(handle.status().failure()).isEqualTo(io.kdiscovery.source.FailureKind.THROTTLED);
+      assertThat(handle.status().detail()).contains("HTTP 429 Too Many Requests").contains("Retry-After 3 s");
+      long lists = api.faults().lists("endpointslices");
+      scheduler.advance(Duration.ofSeconds(2));
+      assertThat(api.faults().lists("endpointslices")).isEqualTo(lists); // not before the Retry-After
+      scheduler.advance(Duration.ofSeconds(1));
+      assertThat(handle.awaitSnapshot(WAIT).endpoints()).hasSize(3);
+    }
+  }
+
+  @Test
+  void theDefaultBackoffStartsWhereClientGosReflectorDoes() {
+    Backoff defaults = Backoff.defaults();
+    assertThat(defaults.initial()).isEqualTo(Duration.ofMillis(800));
+    assertThat(defaults.max()).isEqualTo(Duration.ofSeconds(30));
+    List<Long> tops = new ArrayList<>();
+    for (int attempt = 0; attempt < 8; attempt++) {
+      tops.add(defaults.delay(attempt, () -> 0.999_999_999).toMillis());
+    }
+    assertThat(tops).containsExactly(799L, 1599L, 3199L, 6399L, 12799L, 25599L, 29999L, 29999L);
+    assertThat(ResourceFeed.BACKOFF_RESET).isEqualTo(Duration.ofMinutes(2));
   }
 
   /** Waits until a retry is scheduled (a delay shorter than the stay-up check) and returns its delay. */

@@ -116,6 +116,11 @@ public final class TcpProxy implements AutoCloseable {
         Connection connection = new Connection(client, upstream);
         connection.frozen = blackhole;
         connections.add(connection);
+        if (server.isClosed()) {
+          // stop() ran while this connection was being accepted: it may have missed it, so cut it here.
+          // (Added before this check, closed before stop() cuts: one of the two always sees it.)
+          connection.cut();
+        }
         pipe(connection, client, upstream);
         pipe(connection, upstream, client);
       } catch (IOException e) {

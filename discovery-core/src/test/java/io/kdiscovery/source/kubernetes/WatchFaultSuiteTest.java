@@ -99,7 +99,8 @@ class WatchFaultSuiteTest {
       if (connectionsCut) {
         await().atMost(CONVERGE).until(() -> WatchLeakTest.kdiscoveryThreads().isEmpty());
       } else {
-        await().atMost(CONVERGE).until(() -> api.faults().openWatches() == 0);
+        // The mock's event loop can take a while to see closes after a burst: a leak stays open for good.
+        await().atMost(Duration.ofSeconds(30)).until(() -> api.faults().openWatches() == 0);
       }
     }
     api.close();

@@ -438,8 +438,9 @@ public final class KDiscovery implements AutoCloseable {
      * for free), every Service of the cluster ({@link WatchScope#CLUSTER}), or each Service on its own
      * ({@link WatchScope#SERVICE}: holds only the Services opened, for namespaces of thousands of Services
      * of which an application calls few). Measured: 1 000 Services had their first snapshots in 0.2-1.1 s
-     * with 15 client threads in namespace scope, in 3-6 s with 2 000 watches and one OkHttp thread each
-     * in per-Service scope; see {@code docs/watch.md}.
+     * with 15 client threads in namespace scope, in 3-6 s with 2 000 watches in per-Service scope; on the
+     * client kdiscovery builds (JDK transport) either scope stays near 12 threads, where a caller's OkHttp
+     * client holds a thread per watch; see {@code docs/watch.md} and {@code docs/scale.md}.
      */
     public Builder watchScope(WatchScope watchScope) {
       this.watchScope = Objects.requireNonNull(watchScope, "watchScope");

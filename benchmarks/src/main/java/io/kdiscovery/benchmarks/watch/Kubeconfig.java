@@ -14,5 +14,6 @@ final class Kubeconfig {
     System.setProperty("kubernetes.namespace", Fixtures.NAMESPACE);
     System.setProperty("kubernetes.auth.tryKubeConfig", "false");
     System.setProperty("kubernetes.auth.tryServiceAccount", "false");
+    System.setProperty("kubernetes.trust.certificates", String.valueOf(api.url().startsWith("https:")));
   }
 }

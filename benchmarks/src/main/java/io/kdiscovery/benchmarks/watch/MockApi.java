@@ -34,24 +34,40 @@ final class MockApi implements AutoCloseable {
   private final KubernetesMockServer server;
   private final KubernetesClient admin;
 
+  private final boolean https;
+
   MockApi() {
+    this(false);
+  }
+
+  /** @param https serve HTTPS with the mock's self-signed certificate (clients trust it by config) */
+  MockApi(boolean https) {
+    this.https = https;
     MOCK_SERVER_LOG.setLevel(Level.WARNING);
-    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
+    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, https);
     server.init(InetAddress.getLoopbackAddress(), 0);
-    admin = client();
+    // The writer's own transport named, so that which one fabric8 finds first does not vary by run.
+    admin = new KubernetesClientBuilder().withHttpClientFactory(new io.fabric8.kubernetes.client.okhttp.OkHttpClientFactory())
+        .withConfig(config()).build();
   }
 
   /** A new client of this server, as an application would build one. */
   KubernetesClient client() {
-    return new KubernetesClientBuilder().withConfig(new ConfigBuilder()
-        .withMasterUrl("http://127.0.0.1:" + server.getPort())
+    return new KubernetesClientBuilder().withConfig(config()).build();
+  }
+
+  /** The configuration an application would have for this server. */
+  io.fabric8.kubernetes.client.Config config() {
+    return new ConfigBuilder()
+        .withMasterUrl(url())
+        .withTrustCerts(https)
         .withNamespace("default")
         .withRequestTimeout(30_000)
-        .build()).build();
+        .build();
   }
 
   String url() {
-    return "http://127.0.0.1:" + server.getPort();
+    return (https ? "https" : "http") + "://127.0.0.1:" + server.getPort();
   }
 
   void apply(Service service) {

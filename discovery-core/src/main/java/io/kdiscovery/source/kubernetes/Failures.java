@@ -137,6 +137,15 @@ final class Failures {
       return "the watch connection was reset or closed without an HTTP status";
     }
     Throwable root = chain.get(chain.size() - 1);
+    // The JDK's java.net.http reports a refused connection as a ConnectException caused by a bare
+    // ClosedChannelException: name the deepest cause that says what happened, not the last one.
+    for (int i = chain.size() - 1; i >= 0; i--) {
+      Throwable t = chain.get(i);
+      if (t instanceof ConnectException || t instanceof NoRouteToHostException || t instanceof UnknownHostException) {
+        root = t;
+        break;
+      }
+    }
     String message = firstLine(root.getMessage());
     if (root instanceof SocketException && !(root instanceof ConnectException)
         && !(root instanceof NoRouteToHostException)) {
@@ -149,7 +158,7 @@ final class Failures {
     if (root instanceof ConnectException || root instanceof NoRouteToHostException) {
       // The JDK's message is often just "Connection refused": do not say it twice. The URL tried is
       // added by the caller, so the line still names where.
-      return message.equalsIgnoreCase("connection refused") ? "connection refused"
+      return message.equalsIgnoreCase("connection refused") || root.getMessage() == null ? "connection refused"
           : "connection refused: " + message;
     }
     if (root instanceof SocketTimeoutException) {

@@ -75,7 +75,9 @@ public final class KubernetesEndpointSource implements EndpointSource {
   private KubernetesEndpointSource(Builder builder) {
     this.ownsClient = builder.client == null;
     KubernetesClient given = builder.client;
-    this.clientFactory = given != null ? () -> given : DefaultClient::build;
+    io.fabric8.kubernetes.client.Config ownConfig = builder.ownClientConfig;
+    this.clientFactory = given != null ? () -> given
+        : ownConfig != null ? () -> DefaultClient.build(ownConfig) : DefaultClient::build;
     this.scope = builder.scope;
     this.loopback = builder.loopback;
     this.runtime = new Runtime(pool(IO_THREADS, "kdiscovery-k8s-io"), pool(SERIAL_THREADS, "kdiscovery-k8s-serial"),
@@ -309,6 +311,10 @@ public final class KubernetesEndpointSource implements EndpointSource {
       }
       closed = true;
       closing = ownsClient ? client : null;
+      // Let go of the clients: the JDK 17 HttpClient's selector thread ends only once its client is
+      // unreachable, and a closed source may stay referenced (a field, a Spring context being closed).
+      client = null;
+      watchClient = null;
       open = new ArrayList<>(groups.values());
       groups.clear();
     }
@@ -471,6 +477,8 @@ public final class KubernetesEndpointSource implements EndpointSource {
     private Clock clock = Clock.systemUTC();
     private RoutableAddresses.Loopback loopback = RoutableAddresses.Loopback.AUTO;
     private Duration watchIdleTimeout = DEFAULT_WATCH_IDLE_TIMEOUT;
+    private Supplier<String> fabric8Version = Fabric8Version::onClasspath;
+    private io.fabric8.kubernetes.client.Config ownClientConfig;
 
     private Builder() {}
 
@@ -551,7 +559,27 @@ public final class KubernetesEndpointSource implements EndpointSource {
       return this;
     }
 
+    /**
+     * Builds (and closes) the library's own client, as when no client is passed, but on this
+     * configuration instead of fabric8's standard one; for tests of that client.
+     */
+    Builder ownClientConfig(io.fabric8.kubernetes.client.Config config) {
+      this.ownClientConfig = Objects.requireNonNull(config, "config");
+      return this;
+    }
+
+    /** Where the fabric8 version on the classpath is read; for tests of the start-up check. */
+    Builder fabric8Version(Supplier<String> fabric8Version) {
+      this.fabric8Version = Objects.requireNonNull(fabric8Version, "fabric8Version");
+      return this;
+    }
+
+    /**
+     * @throws IllegalStateException when the fabric8 client on the classpath is not the one kdiscovery
+     *     was built against (same major, same or later minor); the message names the fix in one line
+     */
     public KubernetesEndpointSource build() {
+      Fabric8Version.check(fabric8Version);
       return new KubernetesEndpointSource(this);
     }
   }

@@ -57,12 +57,16 @@ final class Failures {
     if (isBrokenWatch(error)) {
       return FailureKind.CONNECTION_LOST;
     }
-    Throwable root = chain.get(chain.size() - 1);
-    if (root instanceof UnknownHostException || root instanceof ConnectException
-        || root instanceof NoRouteToHostException) {
-      return FailureKind.UNREACHABLE;
+    // Anywhere in the chain, not only at its root: java.net.http reports a refused connection as a
+    // ConnectException caused by a bare ClosedChannelException (see describe below).
+    for (Throwable t : chain) {
+      if (t instanceof UnknownHostException || t instanceof ConnectException || t instanceof NoRouteToHostException) {
+        return FailureKind.UNREACHABLE;
+      }
     }
-    if (root instanceof SocketTimeoutException || root instanceof TimeoutException
+    Throwable root = chain.get(chain.size() - 1);
+    if (root instanceof SocketTimeoutException || root instanceof java.net.http.HttpTimeoutException
+        || root instanceof TimeoutException
         || root instanceof InterruptedIOException) {
       return FailureKind.TIMEOUT;
     }

@@ -94,9 +94,11 @@ class LogCauseTest {
     api.proxy().stop();
     String other = "hostnames.other:80"; // a namespace not watched yet: its first list meets the refusal
     try (ServiceHandle refused = discovery.open(other)) {
-      await().atMost(WAIT).until(() -> !log.warnings(other + ":").isEmpty());
-      assertThat(log.warnings(other + ":").get(0)).contains("connection refused").doesNotContain("Exhausted");
-      assertThat(refused.status().failure()).isEqualTo(io.kdiscovery.source.FailureKind.UNREACHABLE);
+      // The first attempt may go out on a pooled connection the stop just reset (java.net.http keeps
+      // them), and is then rightly named a reset; the refusal that follows is a change of cause, logged.
+      await().atMost(WAIT).until(() -> log.warnings(other + ":").stream().anyMatch(l -> l.contains("connection refused")));
+      assertThat(log.warnings(other + ":")).noneMatch(l -> l.contains("Exhausted")).hasSizeLessThanOrEqualTo(2);
+      await().atMost(WAIT).until(() -> refused.status().failure() == io.kdiscovery.source.FailureKind.UNREACHABLE);
       api.proxy().start();
       await().atMost(WAIT).until(() -> refused.status().state() == State.SYNCED);
       assertThat(log.lines()).filteredOn(l -> l.contains(other + ": back in step")).hasSize(1);

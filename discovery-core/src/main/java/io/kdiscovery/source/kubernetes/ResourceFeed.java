@@ -549,8 +549,14 @@ final class ResourceFeed<T extends HasMetadata, S> {
     if (watch != null) {
       Watch stopping = watch;
       watch = null;
-      runtime.forget(stopping);
-      runtime.io().execute(() -> runtime.close(stopping)); // closing may wait; keep it off the serial path
+      // Closing may wait: keep it off the serial path. The watch stays tracked until it is closed, so
+      // that if the source closes first and its pool drops this task, the source's closeAll still
+      // closes it (forgetting it here first leaked a watch on the server now and then).
+      try {
+        runtime.io().execute(() -> runtime.close(stopping));
+      } catch (java.util.concurrent.RejectedExecutionException closing) {
+        runtime.close(stopping);
+      }
     }
   }
 

@@ -16,8 +16,9 @@ import java.util.List;
  * Measures the silent-watch figure: from the moment the watch connections go silent without closing
  * (the proxy in front of the mock API server stops forwarding on them, as a NAT or a load balancer
  * that dropped its entries; new connections still pass) until the table shows a change made right
- * after. With fabric8's default client (OkHttp pings every 30 s) and with a client whose ping interval
- * is 0, each in a fresh mock API server.
+ * after. With fabric8's default configuration (a 30 s WebSocket ping interval, which the transport may or
+ * may not honour; the JDK's java.net.http since issue 20) and with a client whose ping interval is 0, each
+ * in a fresh mock API server.
  *
  * <p>Run: {@code mvn -B -q -pl discovery-core test-compile exec:java -Dexec.classpathScope=test
  * -Dexec.mainClass=io.kdiscovery.source.kubernetes.SilentWatchHarness -Dexec.args="3 30"} (runs per
@@ -39,7 +40,7 @@ public final class SilentWatchHarness {
         seconds.add(took == null ? "> " + GIVE_UP.toSeconds() : String.format("%.1f", took.toMillis() / 1000.0));
       }
       System.out.printf("silent watch, watchIdleTimeout %d s, %s: change in the table after %s s%n",
-          idle.toSeconds(), pings ? "default client (30 s WebSocket pings)" : "client with ping interval 0",
+          idle.toSeconds(), pings ? "default client (ping interval 30 s)" : "client with ping interval 0",
           String.join(", ", seconds));
     }
   }

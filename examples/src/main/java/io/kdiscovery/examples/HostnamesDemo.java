@@ -109,7 +109,7 @@ public final class HostnamesDemo {
   private int script() throws InterruptedException {
     DemoTiming timing = options.timing();
     List<String> failed;
-    try (LiveView view = new LiveView(out, ansi, timing.redraw(), heading("embedded API server"));
+    try (LiveView view = new LiveView(out, ansi, timing.redraw(), heading("hostnames", "embedded API server"));
          DemoStack stack = DemoStack.embedded(timing, view)) {
       failed = new Chapters(stack, timing).run();
     }
@@ -120,7 +120,7 @@ public final class HostnamesDemo {
 
   private int serve() throws InterruptedException {
     DemoTiming timing = DemoTiming.FULL;
-    try (LiveView view = new LiveView(out, ansi, timing.redraw(), heading("embedded API server, --serve"));
+    try (LiveView view = new LiveView(out, ansi, timing.redraw(), heading("hostnames", "embedded API server, --serve"));
          DemoStack stack = DemoStack.embedded(timing, view)) {
       Path file = options.writeKubeconfig().orElseGet(HostnamesDemo::defaultKubeconfig);
       kubeconfig = stack.cluster.writeKubeconfig(file);
@@ -144,7 +144,7 @@ public final class HostnamesDemo {
         .orElseGet(() -> new KubernetesClientBuilder().build());
     ServiceKey key = ServiceKey.parse(target, client.getNamespace() == null ? "default" : client.getNamespace());
     try (LiveView view = new LiveView(out, ansi, DemoTiming.FULL.redraw(),
-            heading(client.getMasterUrl() + ", read-only" + (options.send() ? ", sending GET /" : "")));
+            heading(key.name(), client.getMasterUrl() + ", read-only" + (options.send() ? ", sending GET /" : "")));
          DemoStack stack = DemoStack.watching(client, key.name() + "." + key.namespace() + ":" + key.port(), view,
              options.send())) {
       view.chapter("watching " + key + " (never writes to the cluster; Ctrl-C ends)");
@@ -190,7 +190,7 @@ public final class HostnamesDemo {
     return Path.of(System.getProperty("java.io.tmpdir"), "kdiscovery-demo.kubeconfig");
   }
 
-  private static String heading(String where) {
-    return "kdiscovery demo: Service hostnames, " + where;
+  private static String heading(String service, String where) {
+    return "kdiscovery demo: Service " + service + ", " + where;
   }
 }

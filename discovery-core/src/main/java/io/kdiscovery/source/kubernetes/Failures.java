@@ -31,6 +31,15 @@ final class Failures {
 
   private Failures() {}
 
+  private static boolean unresolved(List<Throwable> chain) {
+    for (Throwable t : chain) {
+      if (t instanceof java.nio.channels.UnresolvedAddressException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** What kind of failure {@code error} is; {@link FailureKind#OTHER} when it cannot tell (or null). */
   static FailureKind kind(Throwable error) {
     if (error == null) {
@@ -141,6 +150,11 @@ final class Failures {
       return "the watch connection was reset or closed without an HTTP status";
     }
     Throwable root = chain.get(chain.size() - 1);
+    // java.net.http reports a name that does not resolve as a ConnectException caused by a bare
+    // UnresolvedAddressException (no host in it: the caller adds the API server's URL).
+    if (unresolved(chain)) {
+      return "unknown host (the API server's name does not resolve)";
+    }
     // The JDK's java.net.http reports a refused connection as a ConnectException caused by a bare
     // ClosedChannelException: name the deepest cause that says what happened, not the last one.
     for (int i = chain.size() - 1; i >= 0; i--) {

@@ -33,7 +33,8 @@ record PortMatch(String name, int number, String protocol) {
       return new PortMatch(port.name(), 0, port.protocol());
     }
     if (key.hasPortNumber()) {
-      onceLog.info("Service " + key.namespace() + "/" + key.name() + " cannot be read; taking port "
+      // Unread: absent (not created yet, or a misspelt name) or not readable (RBAC): say both.
+      onceLog.info("Service " + key.namespace() + "/" + key.name() + " does not exist or cannot be read; taking port "
           + key.portNumber() + " of " + key + " as the pods' port");
       return new PortMatch(null, key.portNumber(), "TCP");
     }

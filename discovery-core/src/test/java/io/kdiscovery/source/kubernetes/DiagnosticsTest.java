@@ -86,4 +86,15 @@ class DiagnosticsTest {
     assertThat(Failures.describe(new RuntimeException("outer", new java.net.ConnectException(
         "Connection refused")))).isEqualTo("connection refused");
   }
+
+  @Test
+  void aNameThatDoesNotResolveUnderJavaNetHttpIsAnUnknownHostNotARefusal() {
+    // java.net.http's shape: a ConnectException with no message, caused by a bare UnresolvedAddressException.
+    java.net.ConnectException connect = new java.net.ConnectException();
+    connect.initCause(new java.nio.channels.UnresolvedAddressException());
+    KubernetesClientException wrapped = new KubernetesClientException(
+        "Operation: [list]  for kind: [Service]  with name: [null]  in namespace: [default]  failed.", connect);
+    assertThat(Failures.describe(wrapped)).isEqualTo("unknown host (the API server's name does not resolve)");
+    assertThat(Failures.kind(wrapped)).isEqualTo(io.kdiscovery.source.FailureKind.UNREACHABLE);
+  }
 }

@@ -198,7 +198,9 @@ final class DnsWatch implements EndpointSource.Watch {
     } else if (failure instanceof WireParseException) {
       what = "malformed DNS answer for " + queriedName + ": " + failure.getMessage();
     } else if (failure instanceof IOException) {
-      what = "DNS query for " + queriedName + " failed: " + failure.getMessage();
+      // Some I/O failures carry no message (a bare EOF when the server closed the connection).
+      what = "DNS query for " + queriedName + " failed: "
+          + (failure.getMessage() != null ? failure.getMessage() : failure.getClass().getSimpleName());
     } else {
       what = "DNS lookup of " + queriedName + " failed: " + failure;
     }

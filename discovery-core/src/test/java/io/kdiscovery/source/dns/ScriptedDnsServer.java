@@ -30,6 +30,7 @@ final class ScriptedDnsServer implements AutoCloseable {
   private final Thread udpThread;
   private final Thread tcpThread;
   private final AtomicInteger queries = new AtomicInteger();
+  private final java.util.Set<Socket> connections = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private volatile Function<Message, byte[]> script = query -> answer(query, Rcode.SERVFAIL);
   private volatile boolean closed;
 
@@ -140,20 +141,41 @@ final class ScriptedDnsServer implements AutoCloseable {
 
   private void serveTcp() {
     while (!closed) {
-      try (Socket socket = tcp.accept()) {
-        DataInputStream in = new DataInputStream(socket.getInputStream());
+      try {
+        Socket socket = tcp.accept();
+        connections.add(socket);
+        Thread handler = new Thread(() -> serveTcpConnection(socket), "scripted-dns-tcp-connection");
+        handler.setDaemon(true);
+        handler.start();
+      } catch (IOException e) {
+        // closed
+      }
+    }
+  }
+
+  /**
+   * Every query on the connection, as a real server does: dnsjava pipelines the A and AAAA queries it
+   * sends in parallel over one TCP connection, and answering only the first left the second to fail
+   * with a bare EOF now and then.
+   */
+  private void serveTcpConnection(Socket socket) {
+    try (socket) {
+      DataInputStream in = new DataInputStream(socket.getInputStream());
+      DataOutputStream reply = new DataOutputStream(socket.getOutputStream());
+      while (!closed) {
         byte[] query = new byte[in.readUnsignedShort()];
         in.readFully(query);
         byte[] out = respond(query);
         if (out != null) {
-          DataOutputStream reply = new DataOutputStream(socket.getOutputStream());
           reply.writeShort(out.length);
           reply.write(out);
           reply.flush();
         }
-      } catch (IOException e) {
-        // closed, or a client went away
       }
+    } catch (IOException e) {
+      // closed, or the client went away
+    } finally {
+      connections.remove(socket);
     }
   }
 
@@ -165,6 +187,13 @@ final class ScriptedDnsServer implements AutoCloseable {
       tcp.close();
     } catch (IOException e) {
       // closing anyway
+    }
+    for (Socket socket : connections) {
+      try {
+        socket.close();
+      } catch (IOException e) {
+        // closing anyway
+      }
     }
     try {
       udpThread.join(5000);

@@ -145,7 +145,7 @@ final class TableEntry implements EndpointSource.Listener {
     Instant now = clock.instant();
     if (status.state() != State.SYNCED) {
       if (status.state() == State.DISCONNECTED) {
-        log.info("{}: back in step with {} after {}", key, source.name(), status.staleness(now));
+        log.info("{}: back in step with {} after {}", key, source.name(), staleness()); // on the ticker
         reconnects++;
       }
       loggedThisOutage.clear();
